@@ -1,0 +1,141 @@
+package io.kebridge.cli;
+
+import io.kebridge.models.ModelException;
+import io.kebridge.models.arch.ArchitectureConfig;
+import io.kebridge.models.arch.Architectures;
+import io.kebridge.models.cost.CostCounter;
+import io.kebridge.models.cost.CostReport;
+import io.kebridge.models.cost.LayerCost;
+import io.kebridge.models.spec.ActivationShape;
+import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.models.spec.SpecJson;
+import io.kebridge.models.split.KelsPlan;
+import io.kebridge.models.split.SplitPlan;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code ke info}: the layers of a network with shapes and costs, dense beside slim. */
+@Command(
+    name = "info",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Show a network's layers, output shapes, parameters, MACs and Ops (the KE paper's count),",
+      "dense beside the KELS slim network, with totals and the reduction in percent."
+    })
+public final class InfoCommand implements Runnable {
+
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "SPEC",
+      description = "A spec.json file or a folder holding one (a run or slim folder).")
+  Path specPath;
+
+  @Option(names = "--arch", defaultValue = "resnet18",
+      description = "Architecture: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
+      completionCandidates = ArchNames.class)
+  String arch;
+
+  @Option(names = "--input", defaultValue = "3x224x224", paramLabel = "CxHxW",
+      description = "Input shape (default: ${DEFAULT-VALUE}).")
+  String input;
+
+  @Option(names = "--classes", defaultValue = "1000", description = "Classes (default: ${DEFAULT-VALUE}).")
+  int classes;
+
+  @Option(names = "--width", defaultValue = "0",
+      description = "Base width (channels of the first stage); 0 = the architecture's default.")
+  int width;
+
+  @Option(names = "--stem", defaultValue = "auto",
+      description = "ResNet stem: auto, imagenet (7x7/2 + max-pool) or cifar (3x3/1).")
+  String stem;
+
+  @Option(names = "--split", defaultValue = "kels:0.5",
+      description = "KE split; the slim column needs kels:S (default: ${DEFAULT-VALUE}).")
+  String split;
+
+  @Spec picocli.CommandLine.Model.CommandSpec command;
+
+  /** Completion candidates for --arch. */
+  static final class ArchNames implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return Architectures.NAMES.iterator();
+    }
+  }
+
+  @Override
+  public void run() {
+    NetworkSpec dense = specPath != null ? readSpec(specPath) : build();
+    SplitPlan plan = SplitPlan.parse(split, 0);
+    PrintWriter out = command.commandLine().getOut();
+    print(out, dense, plan);
+  }
+
+  private NetworkSpec build() {
+    ArchitectureConfig config;
+    try {
+      config = new ArchitectureConfig(
+          ActivationShape.parse(input), classes, width, ArchitectureConfig.Stem.parse(stem));
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(command.commandLine(), e.getMessage());
+    }
+    return Architectures.build(arch, config);
+  }
+
+  static NetworkSpec readSpec(Path path) {
+    Path file = Files.isDirectory(path) ? path.resolve("spec.json") : path;
+    if (!Files.exists(file)) {
+      throw new ModelException(
+          Files.isDirectory(path) ? path + " holds no spec.json" : path + " does not exist");
+    }
+    return SpecJson.read(file);
+  }
+
+  /** Prints the dense (and, for KELS, slim) cost table of {@code dense}. */
+  static void print(PrintWriter out, NetworkSpec dense, SplitPlan plan) {
+    CostReport d = CostCounter.count(dense);
+    CostReport s = plan instanceof KelsPlan k ? CostCounter.count(k.slimSpec(dense)) : null;
+    out.printf(Locale.ROOT, "%s, input %s, %d classes%s%n", dense.architecture(),
+        dense.input().shape(), dense.classes(),
+        s == null ? " (split " + plan.describe() + " has no slim network)" : ", slim = " + plan.describe());
+    String head = s == null
+        ? String.format(Locale.ROOT, "%-26s %-15s %-13s %13s %16s %16s", "layer", "type", "output",
+            "params", "MACs", "Ops")
+        : String.format(Locale.ROOT, "%-26s %-15s %-13s %13s %16s %16s   %-13s %12s %15s %15s",
+            "layer", "type", "output", "params", "MACs", "Ops", "slim output", "slim params",
+            "slim MACs", "slim Ops");
+    out.println(head);
+    out.println("-".repeat(head.length()));
+    for (LayerCost l : d.layers()) {
+      if (s == null) {
+        out.printf(Locale.ROOT, "%-26s %-15s %-13s %,13d %,16d %,16d%n", l.layer(), l.type(),
+            l.output(), l.params(), l.macs(), l.ops());
+      } else {
+        LayerCost sl = s.layer(l.layer());
+        out.printf(Locale.ROOT, "%-26s %-15s %-13s %,13d %,16d %,16d   %-13s %,12d %,15d %,15d%n",
+            l.layer(), l.type(), l.output(), l.params(), l.macs(), l.ops(), sl.output(),
+            sl.params(), sl.macs(), sl.ops());
+      }
+    }
+    out.println("-".repeat(head.length()));
+    out.printf(Locale.ROOT, "%-15s %,16d params  %,20d MACs  %,20d Ops%n", "dense total",
+        d.params(), d.macs(), d.ops());
+    if (s != null) {
+      out.printf(Locale.ROOT, "%-15s %,16d params  %,20d MACs  %,20d Ops%n", "slim total",
+          s.params(), s.macs(), s.ops());
+      out.printf(Locale.ROOT, "%-15s %15.1f%% params  %19.1f%% MACs  %19.1f%% Ops%n", "reduction",
+          CostReport.reductionPercent(d.params(), s.params()),
+          CostReport.reductionPercent(d.macs(), s.macs()),
+          CostReport.reductionPercent(d.ops(), s.ops()));
+    }
+    out.flush();
+  }
+}

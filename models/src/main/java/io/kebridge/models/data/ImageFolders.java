@@ -1,0 +1,143 @@
+package io.kebridge.models.data;
+
+import io.kebridge.models.ModelException;
+import io.kebridge.models.spec.ActivationShape;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+
+/**
+ * Reads a folder with one sub-folder per class (sorted by name) of PNG or JPEG images, decoded by
+ * the JDK's ImageIO. Every image is resized to the size of the first one; the data is grayscale
+ * when every image is, RGB otherwise.
+ */
+public final class ImageFolders {
+  private ImageFolders() {}
+
+  /** True for the file names this reader decodes. */
+  public static boolean isImage(Path p) {
+    String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+    return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
+  }
+
+  /** Reads {@code root}; {@code size} fixes height and width, or null to take the first image's. */
+  public static Dataset read(String name, Path root, int[] size) {
+    if (!Files.isDirectory(root)) {
+      throw new ModelException("dataset folder " + root + " does not exist");
+    }
+    List<Path> classDirs;
+    try (Stream<Path> s = Files.list(root)) {
+      classDirs = s.filter(Files::isDirectory).sorted().toList();
+    } catch (IOException e) {
+      throw new ModelException("cannot list " + root + ": " + e.getMessage(), e);
+    }
+    if (classDirs.isEmpty()) {
+      throw new ModelException("dataset folder " + root + " has no class sub-folders");
+    }
+    List<BufferedImage> decoded = new ArrayList<>();
+    List<Integer> labels = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    boolean allGray = true;
+    for (Path dir : classDirs) {
+      List<Path> files;
+      try (Stream<Path> s = Files.list(dir)) {
+        files = s.filter(Files::isRegularFile).filter(ImageFolders::isImage).sorted().toList();
+      } catch (IOException e) {
+        throw new ModelException("cannot list " + dir + ": " + e.getMessage(), e);
+      }
+      if (files.isEmpty()) {
+        throw new ModelException("class folder " + dir + " holds no PNG or JPEG images");
+      }
+      int label = names.size();
+      names.add(dir.getFileName().toString());
+      for (Path f : files) {
+        BufferedImage im = decode(f);
+        allGray &= im.getColorModel().getNumColorComponents() == 1;
+        decoded.add(im);
+        labels.add(label);
+      }
+    }
+    int h = size != null ? size[0] : decoded.get(0).getHeight();
+    int w = size != null ? size[1] : decoded.get(0).getWidth();
+    int c = allGray ? 1 : 3;
+    float[][] images = new float[decoded.size()][];
+    for (int i = 0; i < images.length; i++) {
+      images[i] = toChw(decoded.get(i), c, h, w);
+    }
+    return new Dataset(
+        name,
+        new ActivationShape(c, h, w),
+        names,
+        images,
+        labels.stream().mapToInt(Integer::intValue).toArray());
+  }
+
+  /** Decodes one image file, with an error naming the file when it cannot. */
+  public static BufferedImage decode(Path file) {
+    try {
+      BufferedImage im = ImageIO.read(file.toFile());
+      if (im == null) {
+        throw new ModelException("image " + file + " cannot be decoded (not a PNG or JPEG?)");
+      }
+      return im;
+    } catch (IOException e) {
+      throw new ModelException("image " + file + " cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Resizes (bilinear) to {@code h x w} and returns channel-major pixels in [0, 1]: one channel
+   * (luma) or three (RGB).
+   */
+  public static float[] toChw(BufferedImage src, int channels, int h, int w) {
+    if (channels == 1
+        && src.getType() == BufferedImage.TYPE_BYTE_GRAY
+        && src.getWidth() == w
+        && src.getHeight() == h) {
+      // Read grey samples directly: drawing into RGB would apply a colour-space conversion.
+      float[] out = new float[h * w];
+      var raster = src.getRaster();
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          out[y * w + x] = raster.getSample(x, y, 0) / 255f;
+        }
+      }
+      return out;
+    }
+    BufferedImage im = src;
+    if (src.getWidth() != w || src.getHeight() != h || src.getType() != BufferedImage.TYPE_INT_RGB) {
+      im = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+      Graphics2D g = im.createGraphics();
+      g.setRenderingHint(
+          RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+      g.drawImage(src, 0, 0, w, h, null);
+      g.dispose();
+    }
+    float[] out = new float[channels * h * w];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        int rgb = im.getRGB(x, y);
+        float r = ((rgb >> 16) & 0xff) / 255f;
+        float gr = ((rgb >> 8) & 0xff) / 255f;
+        float b = (rgb & 0xff) / 255f;
+        int p = y * w + x;
+        if (channels == 1) {
+          out[p] = 0.299f * r + 0.587f * gr + 0.114f * b;
+        } else {
+          out[p] = r;
+          out[h * w + p] = gr;
+          out[2 * h * w + p] = b;
+        }
+      }
+    }
+    return out;
+  }
+}

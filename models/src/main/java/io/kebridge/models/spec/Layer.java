@@ -1,0 +1,438 @@
+package io.kebridge.models.spec;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.kebridge.models.ModelException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One named node of a {@link NetworkSpec}. Each layer names the layers it reads, declares the
+ * channel counts it expects (so a spec can be checked without weights) and infers its output shape.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+  @JsonSubTypes.Type(value = Layer.Input.class, name = "input"),
+  @JsonSubTypes.Type(value = Layer.Conv2d.class, name = "conv2d"),
+  @JsonSubTypes.Type(value = Layer.BatchNorm.class, name = "batch_norm"),
+  @JsonSubTypes.Type(value = Layer.Relu.class, name = "relu"),
+  @JsonSubTypes.Type(value = Layer.MaxPool.class, name = "max_pool"),
+  @JsonSubTypes.Type(value = Layer.GlobalAvgPool.class, name = "global_avg_pool"),
+  @JsonSubTypes.Type(value = Layer.Add.class, name = "add"),
+  @JsonSubTypes.Type(value = Layer.Flatten.class, name = "flatten"),
+  @JsonSubTypes.Type(value = Layer.Dense.class, name = "dense")
+})
+public sealed interface Layer {
+
+  /** Unique name within the network ({@code layer3.1.conv2}). */
+  String name();
+
+  /** Names of the layers this one reads, in order. */
+  List<String> inputs();
+
+  /**
+   * The output shape for the given input shapes.
+   *
+   * @throws ModelException naming this layer when the inputs do not fit
+   */
+  ActivationShape outputShape(List<ActivationShape> in);
+
+  /** The parameter tensors this layer owns, in a fixed order. */
+  @JsonIgnore
+  default List<ParamSpec> params() {
+    return List.of();
+  }
+
+  /** A copy of this layer with other input names (used by rewriting tools). */
+  Layer withInputs(List<String> inputs);
+
+  private static ModelException error(String layer, String message) {
+    return new ModelException(layer + ": " + message);
+  }
+
+  private static ActivationShape single(String layer, List<ActivationShape> in) {
+    if (in.size() != 1) {
+      throw error(layer, "expects exactly one input, gets " + in.size());
+    }
+    return in.get(0);
+  }
+
+  private static void requireName(String name) {
+    if (name == null || name.isBlank()) {
+      throw new ModelException("every layer needs a non-empty name");
+    }
+  }
+
+  private static String one(String layer, List<String> inputs) {
+    if (inputs == null || inputs.size() != 1) {
+      throw error(layer, "expects exactly one input layer, gets " + inputs);
+    }
+    return inputs.get(0);
+  }
+
+  private static int spatial(String layer, String what, int size, int kernel, int stride, int pad) {
+    int out = Math.floorDiv(size + 2 * pad - kernel, stride) + 1;
+    if (out <= 0) {
+      throw error(
+          layer,
+          what
+              + " of size "
+              + kernel
+              + " with stride "
+              + stride
+              + " and padding "
+              + pad
+              + " does not fit an input of "
+              + size
+              + " pixels");
+    }
+    return out;
+  }
+
+  /** The network's image input: channels, height, width. */
+  record Input(String name, ActivationShape shape) implements Layer {
+    public Input {
+      requireName(name);
+      Objects.requireNonNull(shape, "shape");
+    }
+
+    @Override
+    public List<String> inputs() {
+      return List.of();
+    }
+
+    @Override
+    public ActivationShape outputShape(List<ActivationShape> in) {
+      if (!in.isEmpty()) {
+        throw error(name, "an input layer reads nothing");
+      }
+      return shape;
+    }
+
+    @Override
+    public Layer withInputs(List<String> inputs) {
+      return this;
+    }
+  }
+
+  /**
+   * 2-D convolution, weight {@code [out, in, k, k]}, symmetric zero padding, groups = 1.
+   *
+   * @param bias whether the layer has a bias vector (ResNet convolutions before batch-norm do not)
+   */
+  record Conv2d(
+      String name,
+      String input,
+      int inChannels,
+      int outChannels,
+      int kernel,
+      int stride,
+      int padding,
+      boolean bias)
+      implements Layer {
+    public Conv2d {
+      requireName(name);
+      Objects.requireNonNull(input, name + ": input");
+      if (inChannels <= 0 || outChannels <= 0 || kernel <= 0 || stride <= 0 || padding < 0) {
+        throw error(
+            name,
+            "channels, kernel and stride must be positive and padding non-negative, got in="
+                + inChannels
+                + " out="
+                + outChannels
+                + " kernel="
+                + kernel
+                + " stride="
+                + stride
+                + " padding="
+                + padding);
+      }
+    }
+
+    @Override
+    public List<String> inputs() {
+      return List.of(input);
+    }
+
+    @Override
+    public ActivationShape outputShape(List<ActivationShape> in) {
+      ActivationShape x = single(name, in);
+      if (x.channels() != inChannels) {
+        throw error(name, "expects " + inChannels + " input channels, gets " + x.channels());
+      }
+      return new ActivationShape(
+          outChannels,
+          spatial(name, "kernel", x.height(), kernel, stride, padding),
+          spatial(name, "kernel", x.width(), kernel, stride, padding));
+    }
+
+    @Override
+    public List<ParamSpec> params() {
+      List<ParamSpec> p = new ArrayList<>();
+      p.add(
+          new ParamSpec(
+              name + ".weight",
+              name,
+              ParamKind.CONV_WEIGHT,
+              new int[] {outChannels, inChannels, kernel, kernel}));
+      if (bias) {
+        p.add(new ParamSpec(name + ".bias", name, ParamKind.BIAS, new int[] {outChannels}));
+      }
+      return p;
+    }
+
+    @Override
+    public Layer withInputs(List<String> inputs) {
+      return new Conv2d(
+          name, one(name, inputs), inChannels, outChannels, kernel, stride, padding, bias);
+    }
+  }
+
+  /**
+   * Batch normalisation over channels with running statistics.
+   *
+   * @param momentum the weight of the new batch in the running average (PyTorch convention, 0.1)
+   */
+  record BatchNorm(String name, String input, int channels, double epsilon, double momentum)
+      implements Layer {
+    public BatchNorm {
+      requireName(name);
+      Objects.requireNonNull(input, name + ": input");
+      if (channels <= 0 || !(epsilon > 0) || !(momentum > 0 && momentum <= 1)) {
+        throw error(
+            name,
+            "needs channels > 0, epsilon > 0 and momentum in (0, 1], got channels="
+                + channels
+                + " epsilon="
+                + epsilon
+                + " momentum="
+                + momentum);
+      }
+    }
+
+    @Override
+    public List<String> inputs() {
+      return List.of(input);
+    }
+
+    @Override
+    public ActivationShape outputShape(List<ActivationShape> in) {
+      ActivationShape x = single(name, in);
+      if (x.channels() != channels) {
+        throw error(name, "expects " + channels + " input channels, gets " + x.channels());
+      }
+      return x;
+    }
+
+    @Override
+    public List<ParamSpec> params() {
+      int[] s = {channels};
+      return List.of(
+          new ParamSpec(name + ".weight", name, ParamKind.BN_GAMMA, s),
+          new ParamSpec(name + ".bias", name, ParamKind.BN_BETA, s),
+          new ParamSpec(name + ".running_mean", name, ParamKind.BN_MEAN, s),
+          new ParamSpec(name + ".running_var", name, ParamKind.BN_VAR, s));
+    }
+
+    @Override
+    public Layer withInputs(List<String> inputs) {
+      return new BatchNorm(name, one(name, inputs), channels, epsilon, momentum);
+    }
+  }
+
+  /** Rectified linear unit. */
+  record Relu(String name, String input) implements Layer {
+    public Relu {
+      requireName(name);
+      Objects.requireNonNull(input, name + ": input");
+    }
+
+    @Override
+    public List<String> inputs() {
+      return List.of(input);
+    }
+
+    @Override
+    public ActivationShape outputShape(List<ActivationShape> in) {
+      return single(name, in);
+    }
+
+    @Override
+    public Layer withInputs(List<String> inputs) {
+      return new Relu(name, one(name, inputs));
+    }
+  }
+
+  /** Max pooling with a square window; padding counts as minus infinity. */
+  record MaxPool(String name, String input, int kernel, int stride, int padding) implements Layer {
+    public MaxPool {
+      requireName(name);
+      Objects.requireNonNull(input, name + ": input");
+      if (kernel <= 0 || stride <= 0 || padding < 0 || padding * 2 > kernel) {
+        throw error(
+            name,
+            "needs kernel, stride > 0 and 0 <= padding <= kernel/2, got kernel="
+                + kernel
+                + " stride="
+                + stride
+                + " padding="
+                + padding);
+      }
+    }
+
+    @Override
+    public List<String> inputs() {
+      return List.of(input);
+    }
+
+    @Override
+    public ActivationShape outputShape(List<ActivationShape> in) {
+      ActivationShape x = single(name, in);
+      return new ActivationShape(
+          x.channels(),
+          spatial(name, "pooling window", x.height(), kernel, stride, padding),
+          spatial(name, "pooling window", x.width(), kernel, stride, padding));
+    }
+
+    @Override
+    public Layer withInputs(List<String> inputs) {
+      return new MaxPool(name, one(name, inputs), kernel, stride, padding);
+    }
+  }
+
+  /** Mean over the spatial dimensions: C x H x W to C x 1 x 1. */
+  record GlobalAvgPool(String name, String input) implements Layer {
+    public GlobalAvgPool {
+      requireName(name);
+      Objects.requireNonNull(input, name + ": input");
+    }
+
+    @Override
+    public List<String> inputs() {
+      return List.of(input);
+    }
+
+    @Override
+    public ActivationShape outputShape(List<ActivationShape> in) {
+      return new ActivationShape(single(name, in).channels(), 1, 1);
+    }
+
+    @Override
+    public Layer withInputs(List<String> inputs) {
+      return new GlobalAvgPool(name, one(name, inputs));
+    }
+  }
+
+  /** Element-wise sum of two or more inputs of equal shape (the residual connection). */
+  record Add(String name, List<String> inputs) implements Layer {
+    public Add {
+      requireName(name);
+      if (inputs == null || inputs.size() < 2) {
+        throw error(name, "an add needs at least two inputs, gets " + inputs);
+      }
+      inputs = List.copyOf(inputs);
+    }
+
+    @Override
+    public ActivationShape outputShape(List<ActivationShape> in) {
+      ActivationShape first = in.get(0);
+      for (int i = 1; i < in.size(); i++) {
+        if (!in.get(i).equals(first)) {
+          throw error(
+              name,
+              "inputs "
+                  + inputs.get(0)
+                  + " ("
+                  + first
+                  + ") and "
+                  + inputs.get(i)
+                  + " ("
+                  + in.get(i)
+                  + ") have different shapes");
+        }
+      }
+      return first;
+    }
+
+    @Override
+    public Layer withInputs(List<String> inputs) {
+      return new Add(name, inputs);
+    }
+  }
+
+  /** C x H x W to a feature vector of C*H*W, channel-major (NCHW order, as ONNX and PyTorch). */
+  record Flatten(String name, String input) implements Layer {
+    public Flatten {
+      requireName(name);
+      Objects.requireNonNull(input, name + ": input");
+    }
+
+    @Override
+    public List<String> inputs() {
+      return List.of(input);
+    }
+
+    @Override
+    public ActivationShape outputShape(List<ActivationShape> in) {
+      long n = single(name, in).elements();
+      if (n > Integer.MAX_VALUE) {
+        throw error(name, "flattened size " + n + " is too large");
+      }
+      return new ActivationShape((int) n, 1, 1);
+    }
+
+    @Override
+    public Layer withInputs(List<String> inputs) {
+      return new Flatten(name, one(name, inputs));
+    }
+  }
+
+  /** Fully connected layer on a feature vector, weight {@code [out, in]}. */
+  record Dense(String name, String input, int inFeatures, int outFeatures, boolean bias)
+      implements Layer {
+    public Dense {
+      requireName(name);
+      Objects.requireNonNull(input, name + ": input");
+      if (inFeatures <= 0 || outFeatures <= 0) {
+        throw error(
+            name, "needs positive feature counts, got in=" + inFeatures + " out=" + outFeatures);
+      }
+    }
+
+    @Override
+    public List<String> inputs() {
+      return List.of(input);
+    }
+
+    @Override
+    public ActivationShape outputShape(List<ActivationShape> in) {
+      ActivationShape x = single(name, in);
+      if (x.height() != 1 || x.width() != 1) {
+        throw error(name, "expects a feature vector, gets " + x + " (add a flatten or pooling)");
+      }
+      if (x.channels() != inFeatures) {
+        throw error(name, "expects " + inFeatures + " input features, gets " + x.channels());
+      }
+      return new ActivationShape(outFeatures, 1, 1);
+    }
+
+    @Override
+    public List<ParamSpec> params() {
+      List<ParamSpec> p = new ArrayList<>();
+      p.add(
+          new ParamSpec(
+              name + ".weight", name, ParamKind.DENSE_WEIGHT, new int[] {outFeatures, inFeatures}));
+      if (bias) {
+        p.add(new ParamSpec(name + ".bias", name, ParamKind.BIAS, new int[] {outFeatures}));
+      }
+      return p;
+    }
+
+    @Override
+    public Layer withInputs(List<String> inputs) {
+      return new Dense(name, one(name, inputs), inFeatures, outFeatures, bias);
+    }
+  }
+}
