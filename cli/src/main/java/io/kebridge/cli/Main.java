@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
     subcommands = {
       InfoCommand.class,
       DataCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

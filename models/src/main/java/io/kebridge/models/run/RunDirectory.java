@@ -1,0 +1,186 @@
+package io.kebridge.models.run;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.kebridge.models.ModelException;
+import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.io.AtomicFiles;
+import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.models.spec.SpecJson;
+import io.kebridge.models.split.Mask;
+import io.kebridge.models.weights.SafeTensors;
+import io.kebridge.models.weights.Tensor;
+import io.kebridge.models.weights.Weights;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * The files a KE run or a slim network leaves behind, in the one layout every tool reads:
+ *
+ * <pre>
+ * DIR/spec.json                                   the network (NetworkSpec)
+ * DIR/card.json                                   labels, input, normalisation, split, provenance
+ *                                                 (ModelCard metadata as a JSON object)
+ * DIR/weights.safetensors                         a slim or imported network's weights
+ * DIR/generations/gen-NNN/weights.safetensors     a run's weights after generation NNN, with
+ *                                                 metadata dense_accuracy and slim_accuracy
+ * DIR/generations/gen-NNN/masks.safetensors       the split masks of that generation (1 = fit)
+ * </pre>
+ *
+ * Training adds its own resume state, metrics and report beside these; other tools ignore them.
+ */
+public final class RunDirectory {
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final Path dir;
+
+  private RunDirectory(Path dir) {
+    this.dir = dir;
+  }
+
+  /** A directory to write into (created on first write). */
+  public static RunDirectory create(Path dir) {
+    return new RunDirectory(dir);
+  }
+
+  /** An existing run or slim directory; fails clearly when it is not one. */
+  public static RunDirectory open(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      throw new ModelException("run directory " + dir + " does not exist");
+    }
+    if (!Files.isRegularFile(dir.resolve("spec.json"))) {
+      throw new ModelException(dir + " is not a ke-bridge run or slim directory (no spec.json)");
+    }
+    return new RunDirectory(dir);
+  }
+
+  public Path path() {
+    return dir;
+  }
+
+  public Path specFile() {
+    return dir.resolve("spec.json");
+  }
+
+  public Path cardFile() {
+    return dir.resolve("card.json");
+  }
+
+  /** The weights of a slim or imported network (not of a run's generations). */
+  public Path weightsFile() {
+    return dir.resolve("weights.safetensors");
+  }
+
+  /** The folder of generation {@code g} (1-based). */
+  public Path generationDir(int g) {
+    return dir.resolve("generations").resolve(String.format("gen-%03d", g));
+  }
+
+  public NetworkSpec spec() {
+    return SpecJson.read(specFile());
+  }
+
+  public void writeSpec(NetworkSpec spec) {
+    SpecJson.write(spec, specFile());
+  }
+
+  /** The model card, or fails naming the missing file. */
+  public ModelCard card() {
+    Path f = cardFile();
+    if (!Files.isRegularFile(f)) {
+      throw new ModelException(dir + " has no card.json (labels, input, normalisation)");
+    }
+    try {
+      Map<String, String> m = JSON.readValue(f.toFile(), new TypeReference<TreeMap<String, String>>() {});
+      return ModelCard.fromMetadata(m);
+    } catch (IOException e) {
+      throw new ModelException("cannot read " + f + ": " + e.getMessage(), e);
+    }
+  }
+
+  public void writeCard(ModelCard card) {
+    try {
+      AtomicFiles.writeString(cardFile(), JSON.writeValueAsString(card.toMetadata()));
+    } catch (IOException e) {
+      throw new ModelException("cannot write " + cardFile() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Generations that have weights, ascending. */
+  public List<Integer> generations() {
+    Path g = dir.resolve("generations");
+    List<Integer> out = new ArrayList<>();
+    if (!Files.isDirectory(g)) {
+      return out;
+    }
+    try (Stream<Path> s = Files.list(g)) {
+      s.forEach(
+          p -> {
+            String n = p.getFileName().toString();
+            if (n.matches("gen-\\d+") && Files.isRegularFile(p.resolve("weights.safetensors"))) {
+              out.add(Integer.parseInt(n.substring(4)));
+            }
+          });
+    } catch (IOException e) {
+      throw new ModelException("cannot list " + g + ": " + e.getMessage(), e);
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /** The last finished generation; fails when there is none. */
+  public int latestGeneration() {
+    List<Integer> g = generations();
+    if (g.isEmpty()) {
+      throw new ModelException(dir + " has no finished generation yet");
+    }
+    return g.get(g.size() - 1);
+  }
+
+  /** Weights and metadata after generation {@code g}. */
+  public SafeTensors.Contents generationWeights(int g) {
+    Path f = generationDir(g).resolve("weights.safetensors");
+    if (!Files.isRegularFile(f)) {
+      throw new ModelException(dir + " has no weights for generation " + g + " (generations: "
+          + generations() + ")");
+    }
+    return SafeTensors.read(f);
+  }
+
+  /** Writes the weights (and metadata such as accuracies) of generation {@code g}. */
+  public void writeGenerationWeights(int g, Weights weights, Map<String, String> metadata) {
+    SafeTensors.write(generationDir(g).resolve("weights.safetensors"), weights, metadata);
+  }
+
+  /** Masks of generation {@code g}, by parameter name. */
+  public Map<String, Mask> generationMasks(int g) {
+    Path f = generationDir(g).resolve("masks.safetensors");
+    Weights w = SafeTensors.read(f).weights();
+    Map<String, Mask> out = new java.util.LinkedHashMap<>();
+    for (Tensor t : w.tensors().values()) {
+      byte[] bits = new byte[t.data().length];
+      for (int i = 0; i < bits.length; i++) {
+        bits[i] = t.data()[i] != 0 ? (byte) 1 : (byte) 0;
+      }
+      out.put(t.name(), new Mask(t.name(), t.shape(), bits));
+    }
+    return out;
+  }
+
+  /** Writes masks (as 0/1 floats) for generation {@code g}. */
+  public void writeGenerationMasks(int g, Map<String, Mask> masks) {
+    List<Tensor> t = new ArrayList<>();
+    for (Mask m : masks.values()) {
+      t.add(new Tensor(m.param(), m.shape(), m.toFloats()));
+    }
+    SafeTensors.write(generationDir(g).resolve("masks.safetensors"), Weights.of(t));
+  }
+}
