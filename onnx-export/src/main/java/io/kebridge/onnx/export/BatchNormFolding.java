@@ -1,0 +1,105 @@
+package io.kebridge.onnx.export;
+
+import io.kebridge.models.spec.Layer;
+import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.models.spec.ParamSpec;
+import io.kebridge.models.weights.Tensor;
+import io.kebridge.models.weights.Weights;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Folds inference-mode batch-norms into the convolutions they follow: {@code W' = W * g /
+ * sqrt(var + eps)} per output channel and {@code b' = (b - mean) * g / sqrt(var + eps) + beta}. A
+ * batch-norm is folded only when its convolution feeds nothing else, since the unnormalised output
+ * would otherwise be lost. Arithmetic is done in double precision so that folding adds no more
+ * error than the final rounding to float.
+ */
+public final class BatchNormFolding {
+  private BatchNormFolding() {}
+
+  /**
+   * A network after folding.
+   *
+   * @param folded the number of batch-norms that were folded away
+   */
+  public record Result(NetworkSpec spec, Weights weights, int folded) {}
+
+  /** The network with every foldable batch-norm merged into its convolution. */
+  public static Result fold(NetworkSpec spec, Weights weights) {
+    weights.checkMatches(spec);
+    Map<String, Layer.Conv2d> foldInto = new HashMap<>();
+    for (Layer layer : spec.layers()) {
+      if (layer instanceof Layer.BatchNorm bn
+          && spec.layer(bn.input()) instanceof Layer.Conv2d conv
+          && spec.consumers(conv.name()).size() == 1
+          && !conv.name().equals(spec.output())) {
+        foldInto.put(bn.name(), conv);
+      }
+    }
+    if (foldInto.isEmpty()) {
+      return new Result(spec, weights, 0);
+    }
+    Map<String, String> renamed = new HashMap<>();
+    Map<String, Tensor> replaced = new HashMap<>();
+    Map<String, Layer.BatchNorm> bnOfConv = new HashMap<>();
+    for (Map.Entry<String, Layer.Conv2d> e : foldInto.entrySet()) {
+      renamed.put(e.getKey(), e.getValue().name());
+      bnOfConv.put(e.getValue().name(), (Layer.BatchNorm) spec.layer(e.getKey()));
+    }
+    List<Layer> layers = new ArrayList<>();
+    for (Layer layer : spec.layers()) {
+      if (foldInto.containsKey(layer.name())) {
+        continue;
+      }
+      Layer l = layer;
+      if (layer instanceof Layer.Conv2d conv && bnOfConv.containsKey(conv.name())) {
+        l = new Layer.Conv2d(conv.name(), conv.input(), conv.inChannels(), conv.outChannels(),
+            conv.kernel(), conv.stride(), conv.padding(), true);
+        foldParams(conv, bnOfConv.get(conv.name()), weights, replaced);
+      }
+      List<String> inputs = new ArrayList<>();
+      boolean changed = false;
+      for (String in : l.inputs()) {
+        String to = renamed.getOrDefault(in, in);
+        changed |= !to.equals(in);
+        inputs.add(to);
+      }
+      layers.add(changed ? l.withInputs(inputs) : l);
+    }
+    String output = renamed.getOrDefault(spec.output(), spec.output());
+    NetworkSpec folded = new NetworkSpec(spec.architecture(), layers, output);
+    List<Tensor> tensors = new ArrayList<>();
+    for (ParamSpec p : folded.params()) {
+      Tensor t = replaced.get(p.name());
+      tensors.add(t != null ? t : weights.get(p.name()));
+    }
+    return new Result(folded, Weights.of(tensors), foldInto.size());
+  }
+
+  private static void foldParams(
+      Layer.Conv2d conv, Layer.BatchNorm bn, Weights w, Map<String, Tensor> out) {
+    Tensor weight = w.get(conv.name() + ".weight");
+    float[] gamma = w.get(bn.name() + ".weight").data();
+    float[] beta = w.get(bn.name() + ".bias").data();
+    float[] mean = w.get(bn.name() + ".running_mean").data();
+    float[] var = w.get(bn.name() + ".running_var").data();
+    float[] bias = conv.bias() ? w.get(conv.name() + ".bias").data() : new float[conv.outChannels()];
+    float[] src = weight.data();
+    float[] dst = new float[src.length];
+    float[] newBias = new float[conv.outChannels()];
+    int perOut = src.length / conv.outChannels();
+    for (int o = 0; o < conv.outChannels(); o++) {
+      double scale = gamma[o] / Math.sqrt((double) var[o] + bn.epsilon());
+      for (int i = o * perOut; i < (o + 1) * perOut; i++) {
+        dst[i] = (float) (src[i] * scale);
+      }
+      newBias[o] = (float) ((bias[o] - (double) mean[o]) * scale + beta[o]);
+    }
+    out.put(weight.name(), new Tensor(weight.name(), weight.shape(), dst));
+    String biasName = conv.name() + ".bias";
+    out.put(biasName, new Tensor(biasName, new int[] {conv.outChannels()}, newBias));
+  }
+}
