@@ -1,0 +1,4 @@
+/**
+ * Training speed benchmark (images/s, KE step, resident memory).
+ */
+package io.kebridge.training.bench;

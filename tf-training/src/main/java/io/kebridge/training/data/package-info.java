@@ -1,0 +1,4 @@
+/**
+ * Training input: augmentation, normalisation and the prefetching batch producer.
+ */
+package io.kebridge.training.data;

@@ -1,0 +1,192 @@
+package io.kebridge.training.report;
+
+import io.kebridge.models.io.AtomicFiles;
+import io.kebridge.training.ke.Baseline;
+import io.kebridge.training.ke.EpochMetrics;
+import io.kebridge.training.ke.GenerationResult;
+import io.kebridge.training.ke.KeConfig;
+import io.kebridge.training.ke.KeResult;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+/**
+ * The human report of a run: {@code report.html} with a per-generation table and three PNG charts
+ * drawn with JFreeChart: test accuracy per generation (dense vs slim, baselines as their final
+ * accuracy), test accuracy per epoch across the run (KE and baselines), and training loss per
+ * epoch. Every file is written atomically.
+ */
+public final class HtmlReport {
+  /** The report's file name inside the run directory. */
+  public static final String FILE = "report.html";
+
+  private static final int WIDTH = 720;
+  private static final int HEIGHT = 400;
+
+  private HtmlReport() {}
+
+  /** Writes the report of {@code result} into {@code runDir}. */
+  public static void write(Path runDir, KeConfig config, KeResult result) {
+    // Charts render off-screen; without this AWT may look for a display.
+    if (System.getProperty("java.awt.headless") == null) {
+      System.setProperty("java.awt.headless", "true");
+    }
+    png(runDir.resolve("accuracy-per-generation.png"), generationChart(result));
+    png(runDir.resolve("accuracy-per-epoch.png"), epochAccuracyChart(result));
+    png(runDir.resolve("loss-per-epoch.png"), lossChart(result));
+    AtomicFiles.writeString(runDir.resolve(FILE), html(config, result));
+  }
+
+  private static void png(Path file, JFreeChart chart) {
+    AtomicFiles.write(file, out -> ChartUtils.writeChartAsPNG(out, chart, WIDTH, HEIGHT));
+  }
+
+  private static JFreeChart generationChart(KeResult r) {
+    XYSeries dense = new XYSeries("KE dense");
+    XYSeries slim = new XYSeries("KE slim");
+    for (GenerationResult g : r.generations()) {
+      dense.add(g.generation(), 100 * g.denseAccuracy());
+      if (g.slimAccuracy() != null) {
+        slim.add(g.generation(), 100 * g.slimAccuracy());
+      }
+    }
+    XYSeriesCollection data = new XYSeriesCollection(dense);
+    if (slim.getItemCount() > 0) {
+      data.addSeries(slim);
+    }
+    int last = Math.max(1, r.generations().size());
+    for (Map.Entry<Baseline, KeResult> b : r.baselines().entrySet()) {
+      GenerationResult g = b.getValue().last();
+      if (g != null) {
+        XYSeries s = new XYSeries(b.getKey().label() + " (same total epochs)");
+        s.add(1, 100 * g.denseAccuracy());
+        s.add(last, 100 * g.denseAccuracy());
+        data.addSeries(s);
+      }
+    }
+    return chart("Test accuracy per generation", "generation", "accuracy (%)", data);
+  }
+
+  private static JFreeChart epochAccuracyChart(KeResult r) {
+    XYSeriesCollection data = new XYSeriesCollection();
+    XYSeries dense = new XYSeries("KE dense");
+    XYSeries slim = new XYSeries("KE slim");
+    for (EpochMetrics e : r.epochs()) {
+      if (e.denseAccuracy() != null) {
+        dense.add(e.totalEpoch(), 100 * e.denseAccuracy());
+      }
+      if (e.slimAccuracy() != null) {
+        slim.add(e.totalEpoch(), 100 * e.slimAccuracy());
+      }
+    }
+    data.addSeries(dense);
+    if (slim.getItemCount() > 0) {
+      data.addSeries(slim);
+    }
+    for (Map.Entry<Baseline, KeResult> b : r.baselines().entrySet()) {
+      XYSeries s = new XYSeries(b.getKey().label());
+      for (EpochMetrics e : b.getValue().epochs()) {
+        if (e.denseAccuracy() != null) {
+          s.add(e.totalEpoch(), 100 * e.denseAccuracy());
+        }
+      }
+      data.addSeries(s);
+    }
+    return chart("Test accuracy per epoch", "epoch (across generations)", "accuracy (%)", data);
+  }
+
+  private static JFreeChart lossChart(KeResult r) {
+    XYSeriesCollection data = new XYSeriesCollection();
+    XYSeries ke = new XYSeries("KE");
+    for (EpochMetrics e : r.epochs()) {
+      ke.add(e.totalEpoch(), e.loss());
+    }
+    data.addSeries(ke);
+    for (Map.Entry<Baseline, KeResult> b : r.baselines().entrySet()) {
+      XYSeries s = new XYSeries(b.getKey().label());
+      for (EpochMetrics e : b.getValue().epochs()) {
+        s.add(e.totalEpoch(), e.loss());
+      }
+      data.addSeries(s);
+    }
+    return chart("Training loss per epoch", "epoch (across generations)", "loss", data);
+  }
+
+  private static JFreeChart chart(String title, String x, String y, XYSeriesCollection data) {
+    JFreeChart chart =
+        ChartFactory.createXYLineChart(title, x, y, data, PlotOrientation.VERTICAL, true, false,
+            false);
+    chart.setBackgroundPaint(Color.WHITE);
+    XYPlot plot = chart.getXYPlot();
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+    plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+    XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+    for (int i = 0; i < data.getSeriesCount(); i++) {
+      renderer.setSeriesStroke(i, new BasicStroke(2f));
+    }
+    plot.setRenderer(renderer);
+    return chart;
+  }
+
+  private static String html(KeConfig c, KeResult r) {
+    StringBuilder b = new StringBuilder();
+    b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+        .append("<title>ke-bridge run report</title><style>")
+        .append("body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}")
+        .append("table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .7em;")
+        .append("text-align:right}th{background:#f3f3f3}</style></head><body>\n")
+        .append("<h1>Knowledge Evolution run</h1>\n<p>")
+        .append(esc(String.format(Locale.ROOT,
+            "%s on %s, split %s, %d generations x %d epochs, batch %d, lr %s (%s), seed %d",
+            c.architecture(), c.dataset(), c.split(), c.generations(), c.epochs(), c.batchSize(),
+            c.learningRate(), c.schedule().name().toLowerCase(Locale.ROOT), c.seed())))
+        .append(r.cancelled() ? " &mdash; <b>cancelled</b>, resume to finish" : "")
+        .append(String.format(Locale.ROOT, ". Wall time %.1f s.</p>\n", r.seconds()));
+    b.append("<table><tr><th>generation</th><th>dense accuracy</th><th>slim accuracy</th>")
+        .append("<th>seconds</th><th>KE step (s)</th></tr>\n");
+    for (GenerationResult g : r.generations()) {
+      b.append(String.format(Locale.ROOT,
+          "<tr><td>%d</td><td>%.2f%%</td><td>%s</td><td>%.1f</td><td>%.3f</td></tr>\n",
+          g.generation(), 100 * g.denseAccuracy(),
+          g.slimAccuracy() == null ? "&ndash;"
+              : String.format(Locale.ROOT, "%.2f%%", 100 * g.slimAccuracy()),
+          g.seconds(), g.keStepSeconds()));
+    }
+    b.append("</table>\n");
+    if (!r.baselines().isEmpty()) {
+      b.append("<h2>Baselines (same total epochs)</h2>\n<table><tr><th>baseline</th>")
+          .append("<th>test accuracy</th><th>seconds</th></tr>\n");
+      for (Map.Entry<Baseline, KeResult> e : r.baselines().entrySet()) {
+        GenerationResult g = e.getValue().last();
+        b.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%.1f</td></tr>\n",
+            e.getKey().label(),
+            g == null ? "&ndash;" : String.format(Locale.ROOT, "%.2f%%", 100 * g.denseAccuracy()),
+            e.getValue().seconds()));
+      }
+      b.append("</table>\n");
+    }
+    b.append("<h2>Charts</h2>\n")
+        .append("<p><img src=\"accuracy-per-generation.png\" alt=\"accuracy per generation\"></p>\n")
+        .append("<p><img src=\"accuracy-per-epoch.png\" alt=\"accuracy per epoch\"></p>\n")
+        .append("<p><img src=\"loss-per-epoch.png\" alt=\"loss per epoch\"></p>\n")
+        .append("<p>Files: <code>metrics.jsonl</code> (one line per epoch and generation), ")
+        .append("<code>generations/gen-NNN/</code> (weights and masks), <code>config.json</code>.")
+        .append("</p>\n</body></html>\n");
+    return b.toString();
+  }
+
+  private static String esc(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+  }
+}

@@ -1,0 +1,217 @@
+package io.kebridge.training.ke;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kebridge.models.data.DataSplits;
+import io.kebridge.models.data.Datasets;
+import io.kebridge.models.run.RunDirectory;
+import io.kebridge.models.weights.SafeTensors;
+import io.kebridge.training.TrainingException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class KeTrainerTest {
+  static DataSplits digits;
+
+  @BeforeAll
+  static void load() {
+    digits = Datasets.load("digits");
+  }
+
+  static KeConfig.Builder tiny() {
+    return KeConfig.builder()
+        .dataset("digits")
+        .perClass(12)
+        .architecture("small-cnn")
+        .width(4)
+        .generations(2)
+        .epochs(2)
+        .batchSize(24)
+        .learningRate(0.05)
+        .seed(5)
+        .evalBatchSize(200);
+  }
+
+  @Test
+  void runWritesGenerationsMetricsCardAndReport(@TempDir Path tmp) throws IOException {
+    Path dir = tmp.resolve("run");
+    KeResult r = KeTrainer.create(tiny().build(), digits, dir).run();
+    assertFalse(r.cancelled());
+    assertEquals(2, r.generations().size());
+    assertEquals(4, r.epochs().size());
+    RunDirectory run = RunDirectory.open(dir);
+    assertEquals(List.of(1, 2), run.generations());
+    SafeTensors.Contents gen2 = run.generationWeights(2);
+    gen2.weights().checkMatches(run.spec());
+    assertEquals(r.generations().get(1).denseAccuracy(),
+        Double.parseDouble(gen2.metadata().get("dense_accuracy")));
+    assertNotNull(gen2.metadata().get("slim_accuracy"));
+    assertEquals(run.spec().params().stream().filter(p -> p.kind().maskable()).count(),
+        run.generationMasks(2).size());
+    assertEquals(2, run.card().generation());
+    assertEquals(10, run.card().labels().size());
+    List<String> lines = Files.readAllLines(dir.resolve(KeTrainer.METRICS_FILE));
+    assertEquals(6, lines.size());
+    assertTrue(lines.get(2).contains("\"type\":\"generation\""), lines.get(2));
+    assertTrue(Files.size(dir.resolve("report.html")) > 500);
+    assertTrue(Files.size(dir.resolve("accuracy-per-generation.png")) > 1000);
+    KeConfig saved = KeConfig.fromJson(Files.readString(dir.resolve(KeTrainer.CONFIG_FILE)));
+    assertEquals(tiny().build(), saved);
+  }
+
+  @Test
+  void learningRateScheduleRestartsEveryGeneration(@TempDir Path tmp) {
+    KeResult r =
+        KeTrainer.create(tiny().warmupEpochs(1).build(), digits, tmp.resolve("run")).run();
+    List<EpochMetrics> e = r.epochs();
+    assertEquals(e.get(0).learningRate(), e.get(2).learningRate(), 0.0);
+    assertEquals(e.get(1).learningRate(), e.get(3).learningRate(), 0.0);
+    assertNotEquals(e.get(0).learningRate(), e.get(1).learningRate());
+  }
+
+  @Test
+  void sameSeedGivesTheSameMetrics(@TempDir Path tmp) {
+    KeResult a = KeTrainer.create(tiny().build(), digits, tmp.resolve("a")).run();
+    KeResult b = KeTrainer.create(tiny().build(), digits, tmp.resolve("b")).run();
+    assertSameMetrics(a, b);
+  }
+
+  static void assertSameMetrics(KeResult a, KeResult b) {
+    assertEquals(a.epochs().size(), b.epochs().size());
+    for (int i = 0; i < a.epochs().size(); i++) {
+      EpochMetrics x = a.epochs().get(i);
+      EpochMetrics y = b.epochs().get(i);
+      assertEquals(x.loss(), y.loss(), 1e-5, "loss of epoch " + x.totalEpoch());
+      assertEquals(x.trainAccuracy(), y.trainAccuracy(), 1e-6);
+      assertEquals(x.denseAccuracy(), y.denseAccuracy(), 1e-6);
+      assertEquals(x.slimAccuracy(), y.slimAccuracy(), 1e-6);
+    }
+    for (int i = 0; i < a.generations().size(); i++) {
+      assertEquals(a.generations().get(i).denseAccuracy(), b.generations().get(i).denseAccuracy(),
+          1e-6);
+      assertEquals(a.generations().get(i).slimAccuracy(), b.generations().get(i).slimAccuracy(),
+          1e-6);
+    }
+  }
+
+  @Test
+  void cancelledRunResumesToTheSameMetricsAsAnUninterruptedOne(@TempDir Path tmp) {
+    KeResult whole = KeTrainer.create(tiny().build(), digits, tmp.resolve("whole")).run();
+
+    Path dir = tmp.resolve("interrupted");
+    KeTrainer first = KeTrainer.create(tiny().build(), digits, dir);
+    first.addListener(
+        new TrainingListener() {
+          @Override
+          public void onEpochEnd(EpochMetrics m) {
+            if (m.generation() == 1 && m.epoch() == 1) {
+              first.cancel();
+            }
+          }
+        });
+    KeResult partial = first.run();
+    assertTrue(partial.cancelled());
+    assertEquals(1, partial.epochs().size());
+
+    KeResult resumed = KeTrainer.resume(dir, digits).run();
+    assertFalse(resumed.cancelled());
+    assertSameMetrics(whole, resumed);
+  }
+
+  @Test
+  void missingCheckpointIsAClearErrorAndLeavesTheRunIntact(@TempDir Path tmp) throws IOException {
+    Path dir = tmp.resolve("run");
+    KeTrainer.create(tiny().build(), digits, dir).run();
+    Files.delete(dir.resolve("checkpoints/latest.json"));
+    Map<String, Long> before = snapshot(dir);
+    TrainingException e =
+        assertThrows(TrainingException.class, () -> KeTrainer.resume(dir, digits).run());
+    assertTrue(e.getMessage().contains("latest.json is missing"), e.getMessage());
+    assertEquals(before, snapshot(dir));
+  }
+
+  @Test
+  void corruptCheckpointIsAClearErrorAndLeavesTheRunIntact(@TempDir Path tmp) throws IOException {
+    Path dir = tmp.resolve("run");
+    KeTrainer first = KeTrainer.create(tiny().build(), digits, dir);
+    first.addListener(
+        new TrainingListener() {
+          @Override
+          public void onEpochEnd(EpochMetrics m) {
+            first.cancel();
+          }
+        });
+    first.run();
+    Path data;
+    try (Stream<Path> s = Files.walk(dir.resolve("checkpoints"))) {
+      data = s.filter(p -> p.getFileName().toString().startsWith("variables.data")).findFirst()
+          .orElseThrow();
+    }
+    Files.write(data, new byte[] {1, 2, 3});
+    Map<String, Long> before = snapshot(dir);
+    TrainingException e =
+        assertThrows(TrainingException.class, () -> KeTrainer.resume(dir, digits).run());
+    assertTrue(e.getMessage().contains("cannot restore the checkpoint"), e.getMessage());
+    assertEquals(before, snapshot(dir));
+  }
+
+  @Test
+  void newRunRefusesAFolderThatHoldsARun(@TempDir Path tmp) {
+    Path dir = tmp.resolve("run");
+    KeTrainer.create(tiny().generations(1).epochs(1).build(), digits, dir).run();
+    TrainingException e =
+        assertThrows(TrainingException.class, () -> KeTrainer.create(tiny().build(), digits, dir));
+    assertTrue(e.getMessage().contains("--resume"), e.getMessage());
+  }
+
+  @Test
+  void welsMasksAreReproducibleFromTheSeedAndRedrawnEachGeneration(@TempDir Path tmp) {
+    KeConfig c = tiny().split("wels:0.5").redrawSplit(true).build();
+    KeTrainer.create(c, digits, tmp.resolve("a")).run();
+    KeTrainer.create(c, digits, tmp.resolve("b")).run();
+    RunDirectory a = RunDirectory.open(tmp.resolve("a"));
+    RunDirectory b = RunDirectory.open(tmp.resolve("b"));
+    assertEquals(a.generationMasks(1), b.generationMasks(1));
+    assertEquals(a.generationMasks(2), b.generationMasks(2));
+    assertNotEquals(a.generationMasks(1), a.generationMasks(2));
+    assertEquals(null, a.generationWeights(1).metadata().get("slim_accuracy"));
+  }
+
+  @Test
+  void baselinesTrainForTheSameTotalEpochs(@TempDir Path tmp) {
+    KeConfig c =
+        tiny().generations(2).epochs(1)
+            .baselines(List.of(Baseline.LONG, Baseline.SLIM_SCRATCH)).build();
+    KeResult r = KeTrainer.create(c, digits, tmp.resolve("run")).run();
+    assertEquals(2, r.baselines().size());
+    KeResult slim = r.baselines().get(Baseline.SLIM_SCRATCH);
+    assertEquals(2, slim.epochs().size());
+    assertEquals(1, slim.generations().size());
+    RunDirectory s = RunDirectory.open(tmp.resolve("run/baselines/slim-scratch"));
+    assertTrue(s.spec().architecture().endsWith("-slim"));
+  }
+
+  static Map<String, Long> snapshot(Path dir) throws IOException {
+    Map<String, Long> m = new TreeMap<>();
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.filter(Files::isRegularFile).toList()) {
+        m.put(dir.relativize(p).toString(),
+            Files.size(p) * 31 + Files.getLastModifiedTime(p).toMillis());
+      }
+    }
+    return m;
+  }
+}
