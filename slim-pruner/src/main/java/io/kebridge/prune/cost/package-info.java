@@ -1,0 +1,2 @@
+/** Dense-versus-slim cost reports: parameters, MACs, Ops, and measured latency when supplied. */
+package io.kebridge.prune.cost;

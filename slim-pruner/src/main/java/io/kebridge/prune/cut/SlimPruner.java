@@ -1,0 +1,96 @@
+package io.kebridge.prune.cut;
+
+import io.kebridge.models.ModelException;
+import io.kebridge.models.spec.Layer;
+import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.models.spec.ParamSpec;
+import io.kebridge.models.split.KelsPlan;
+import io.kebridge.models.split.LlfPlan;
+import io.kebridge.models.split.SplitPlan;
+import io.kebridge.models.split.WelsPlan;
+import io.kebridge.models.weights.Tensor;
+import io.kebridge.models.weights.Weights;
+import io.kebridge.prune.PruneException;
+import io.kebridge.prune.group.ChannelGroups;
+import io.kebridge.prune.group.ChannelSelection;
+import io.kebridge.prune.group.PrunePlan;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Cuts the fit hypothesis of a KE network out as a physically smaller network: plan first
+ * ({@link #plan}: channel groups and the kept channels), cut second ({@link #cut}: every tensor
+ * sliced by its group's kept indices). Conv weights {@code [out, in, kh, kw]} lose output and input
+ * channels, batch-norm parameters and statistics and conv biases follow their channels, dense
+ * weights lose input features (and output features unless they are the network output).
+ */
+public final class SlimPruner {
+  private static final Logger LOG = LoggerFactory.getLogger(SlimPruner.class);
+
+  private SlimPruner() {}
+
+  /**
+   * The KELS plan of {@code spec}: every prunable channel group keeps its first {@code ceil(s*c)}
+   * channels.
+   *
+   * @throws PruneException for a split without a slim network (WELS, LLF) or a network the pruner
+   *     cannot group
+   */
+  public static PrunePlan plan(NetworkSpec spec, SplitPlan split) {
+    if (!(split instanceof KelsPlan kels)) {
+      throw new PruneException("split " + split.describe() + " has no slim network: only the "
+          + "kernel-level split (kels:S) keeps a dense sub-network that can be cut out"
+          + (split instanceof WelsPlan
+              ? " (WELS picks single weights, not channels)"
+              : split instanceof LlfPlan ? " (LLF resets whole layers, it does not narrow them)"
+                  : ""));
+    }
+    return ChannelSelection.kels(ChannelGroups.of(spec), kels);
+  }
+
+  /** Plans the KELS cut of {@code split} and cuts {@code weights} with it. */
+  public static SlimNetwork prune(NetworkSpec spec, Weights weights, SplitPlan split) {
+    return cut(weights, plan(spec, split));
+  }
+
+  /**
+   * Slices every tensor of {@code weights} by the plan's kept indices.
+   *
+   * @throws PruneException when the weights do not match the plan's network
+   */
+  public static SlimNetwork cut(Weights weights, PrunePlan plan) {
+    NetworkSpec spec = plan.spec();
+    checkWeights(spec, weights);
+    NetworkSpec slimSpec = plan.slimSpec();
+    List<Tensor> out = new ArrayList<>();
+    for (Layer layer : spec.layers()) {
+      int[] keptOut = plan.keptOutput(layer.name());
+      int[] keptIn = layer.inputs().isEmpty() ? null : plan.keptOutput(layer.inputs().get(0));
+      for (ParamSpec p : layer.params()) {
+        Tensor t = weights.get(p.name());
+        out.add(p.kind().maskable()
+            ? TensorSlices.slice(t, keptOut, keptIn)
+            : TensorSlices.slice(t, keptOut));
+      }
+    }
+    Weights slim = Weights.of(out);
+    try {
+      slim.checkMatches(slimSpec);
+    } catch (ModelException e) {
+      throw new PruneException("internal error: cut weights do not fit the slim spec: "
+          + e.getMessage(), e);
+    }
+    LOG.debug("cut {} to {}: {}", spec.architecture(), slimSpec.architecture(), plan);
+    return new SlimNetwork(slimSpec, slim, plan);
+  }
+
+  static void checkWeights(NetworkSpec spec, Weights weights) {
+    try {
+      weights.checkMatches(spec);
+    } catch (ModelException e) {
+      throw new PruneException(e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package io.kebridge.prune.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.kebridge.models.arch.ArchitectureConfig;
+import io.kebridge.models.arch.Architectures;
+import io.kebridge.models.data.Dataset;
+import io.kebridge.models.data.Datasets;
+import io.kebridge.models.forward.Forward;
+import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.models.weights.WeightInit;
+import io.kebridge.prune.PruneException;
+import io.kebridge.prune.testing.JavaForward;
+import org.junit.jupiter.api.Test;
+
+class AccuracyEvaluatorTest {
+
+  @Test
+  void countsArgmaxHitsTheSameWhateverTheBatchSize() {
+    Dataset test = Datasets.load("digits").test();
+    NetworkSpec spec = Architectures.build("small-cnn",
+        new ArchitectureConfig(test.shape(), test.classes(), 4, ArchitectureConfig.Stem.AUTO));
+    float[] mean = test.stats().mean();
+    float[] std = test.stats().std();
+    try (Forward f = new JavaForward(spec, WeightInit.randomized(spec, 4))) {
+      Accuracy whole = AccuracyEvaluator.evaluate(f, test, mean, std, 1000);
+      Accuracy batched = AccuracyEvaluator.evaluate(f, test, mean, std, 7);
+      assertEquals(test.size(), whole.total());
+      assertEquals(whole, batched);
+      // recount image by image
+      int correct = 0;
+      for (int i = 0; i < test.size(); i++) {
+        float[] x = AccuracyEvaluator.normalise(test.image(i), mean, std, 64);
+        if (AccuracyEvaluator.argmax(f.logits(new float[][] {x})[0]) == test.label(i)) {
+          correct++;
+        }
+      }
+      assertEquals(correct, whole.correct());
+    }
+  }
+
+  @Test
+  void normalisesPerChannelWithTheCardsMeanAndStd() {
+    float[] x = AccuracyEvaluator.normalise(new float[] {0.5f, 1f, 0f, 0.25f},
+        new float[] {0.5f, 0.25f}, new float[] {0.5f, 0.25f}, 2);
+    assertEquals(0f, x[0]);
+    assertEquals(1f, x[1]);
+    assertEquals(-1f, x[2]);
+    assertEquals(0f, x[3]);
+  }
+
+  @Test
+  void refusesNormalisationForAnotherChannelCount() {
+    Dataset test = Datasets.load("digits").test();
+    NetworkSpec spec = Architectures.build("small-cnn",
+        new ArchitectureConfig(test.shape(), test.classes(), 4, ArchitectureConfig.Stem.AUTO));
+    try (Forward f = new JavaForward(spec, WeightInit.randomized(spec, 4))) {
+      assertThrows(PruneException.class, () -> AccuracyEvaluator.evaluate(f, test,
+          new float[3], new float[3], 10));
+    }
+  }
+}
