@@ -66,6 +66,7 @@ public final class GraphBuilder {
   /**
    * Adds a node of the default domain.
    *
+   * @param name the node's name, unique, or empty for an unnamed node
    * @param inputs names of values defined before; an empty string stands for an omitted optional
    *     input
    * @return the name of the node's first output, for chaining
@@ -73,7 +74,8 @@ public final class GraphBuilder {
   public String node(
       String opType, String name, List<String> inputs, List<String> outputs,
       AttributeProto... attributes) {
-    if (!nodeNames.add(name)) {
+    // ONNX allows unnamed nodes; names that are given must be unique
+    if (!name.isEmpty() && !nodeNames.add(name)) {
       throw new OnnxException("two nodes are named " + name);
     }
     NodeProto.Builder n = NodeProto.newBuilder().setOpType(opType).setName(name);

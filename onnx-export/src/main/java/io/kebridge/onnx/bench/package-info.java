@@ -1,0 +1,2 @@
+/** Inference latency percentiles and throughput of ONNX models on ONNX Runtime. */
+package io.kebridge.onnx.bench;

@@ -1,0 +1,93 @@
+package io.kebridge.onnx.export;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.kebridge.models.arch.ArchitectureConfig;
+import io.kebridge.models.arch.Architectures;
+import io.kebridge.models.spec.ActivationShape;
+import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.models.weights.WeightInit;
+import io.kebridge.onnx.TestNetworks;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A second opinion from the ONNX project itself: {@code onnx.checker.check_model(full_check=True)}
+ * (strict shape inference included) on exported files. Skipped where python3 or its {@code onnx}
+ * package is missing ({@code pip install onnx}).
+ */
+class OnnxCheckerTest {
+
+  private static final String CHECK =
+      "import sys, onnx; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True);"
+          + " print('ok', m.ir_version, m.opset_import[0].version)";
+
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void exportedResnetPassesTheOfficialCheckerWithFullCheck(boolean fold, @TempDir Path dir)
+      throws Exception {
+    assumeTrue(onnxAvailable(), "python3 with the onnx package is not installed");
+    NetworkSpec spec = Architectures.build("resnet18",
+        new ArchitectureConfig(new ActivationShape(3, 32, 32), 10, 4, ArchitectureConfig.Stem.IMAGENET));
+    Path file = dir.resolve("resnet.onnx");
+    OnnxExporter.write(spec, WeightInit.randomized(spec, 1), TestNetworks.card(spec),
+        ExportOptions.defaults().withFoldBatchNorm(fold), file);
+    Result r = run(CHECK, file.toString());
+    assertEquals(0, r.exit, r.output);
+    assertEquals("ok 8 17", r.output.strip());
+  }
+
+  @Test
+  void exportedSmallCnnPassesTheOfficialChecker(@TempDir Path dir) throws Exception {
+    assumeTrue(onnxAvailable(), "python3 with the onnx package is not installed");
+    NetworkSpec spec = TestNetworks.smallCnn();
+    Path file = dir.resolve("small.onnx");
+    OnnxExporter.write(spec, WeightInit.randomized(spec, 1), TestNetworks.card(spec),
+        ExportOptions.defaults(), file);
+    Result r = run(CHECK, file.toString());
+    assertEquals(0, r.exit, r.output);
+  }
+
+  private static Boolean available;
+
+  /** Whether python3 can import onnx; asked once, since starting Python takes a second. */
+  private static synchronized boolean onnxAvailable() throws InterruptedException {
+    if (available == null) {
+      available = run("import onnx").exit == 0;
+    }
+    return available;
+  }
+
+  private record Result(int exit, String output) {}
+
+  private static Result run(String code, String... args) throws InterruptedException {
+    String[] cmd = new String[3 + args.length];
+    cmd[0] = "python3";
+    cmd[1] = "-c";
+    cmd[2] = code;
+    System.arraycopy(args, 0, cmd, 3, args.length);
+    Process p;
+    try {
+      p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    } catch (IOException e) {
+      return new Result(-1, "python3 cannot be started: " + e.getMessage());
+    }
+    try {
+      if (!p.waitFor(120, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return new Result(-1, "python3 timed out");
+      }
+      return new Result(p.exitValue(),
+          new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      return new Result(-1, e.getMessage());
+    }
+  }
+}
