@@ -6,7 +6,6 @@ import io.kebridge.serve.ServeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 
@@ -55,8 +54,7 @@ public final class ConfigLoader {
     if (root == null || !root.isObject()) {
       throw new ServeException(400, "server config " + file + " must hold one JSON object");
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : root.properties()) {
       if (!e.getValue().isValueNode()) {
         throw new ServeException(400, "server config " + file + ": " + e.getKey()
             + " must be a plain value");

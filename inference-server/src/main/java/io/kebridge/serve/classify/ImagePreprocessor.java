@@ -1,0 +1,106 @@
+package io.kebridge.serve.classify;
+
+import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.data.ImageFolders;
+import io.kebridge.models.spec.ActivationShape;
+import io.kebridge.serve.ServeException;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Turns an encoded PNG or JPEG into the tensor a model expects, exactly as its {@link ModelCard}
+ * says: centre crop to the input's aspect ratio, bilinear resize to its height and width, grey or
+ * RGB channels, pixels scaled to [0, 1], then {@code (x - mean[c]) / std[c]}, channel-major.
+ */
+public final class ImagePreprocessor {
+  /** Larger images are refused before decoding, so a tiny file cannot expand into gigabytes. */
+  public static final long MAX_PIXELS = 64L << 20;
+
+  private ImagePreprocessor() {}
+
+  /** The normalised CHW pixels of {@code encoded} for a model described by {@code card}. */
+  public static float[] preprocess(byte[] encoded, ModelCard card) {
+    ActivationShape shape = card.input();
+    BufferedImage image = decode(encoded);
+    BufferedImage cropped = centreCrop(image, shape.height(), shape.width());
+    boolean grey = shape.channels() == 1
+        && cropped.getColorModel().getNumColorComponents() == 1;
+    BufferedImage sized = resize(cropped, shape.height(), shape.width(), grey);
+    float[] chw = ImageFolders.toChw(sized, shape.channels(), shape.height(), shape.width());
+    float[] mean = card.mean();
+    float[] std = card.std();
+    int plane = shape.height() * shape.width();
+    for (int c = 0; c < shape.channels(); c++) {
+      for (int i = c * plane; i < (c + 1) * plane; i++) {
+        chw[i] = (chw[i] - mean[c]) / std[c];
+      }
+    }
+    return chw;
+  }
+
+  static BufferedImage decode(byte[] encoded) {
+    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (in == null || !readers.hasNext()) {
+        throw ServeException.badRequest("the body is not a PNG or JPEG image");
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+        if (pixels > MAX_PIXELS || pixels <= 0) {
+          throw ServeException.badRequest("the image has " + reader.getWidth(0) + "x"
+              + reader.getHeight(0) + " pixels; at most " + MAX_PIXELS + " are accepted");
+        }
+        return reader.read(0);
+      } finally {
+        reader.dispose();
+      }
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof ServeException se) {
+        throw se;
+      }
+      throw ServeException.badRequest("the image cannot be decoded: " + e.getMessage());
+    }
+  }
+
+  private static BufferedImage centreCrop(BufferedImage im, int h, int w) {
+    int sw = im.getWidth();
+    int sh = im.getHeight();
+    // Compare aspect ratios in integers: sw/sh against w/h.
+    if ((long) sw * h > (long) sh * w) {
+      int cw = Math.max(1, (int) Math.round((double) sh * w / h));
+      return im.getSubimage((sw - cw) / 2, 0, cw, sh);
+    }
+    if ((long) sw * h < (long) sh * w) {
+      int ch = Math.max(1, (int) Math.round((double) sw * h / w));
+      return im.getSubimage(0, (sh - ch) / 2, sw, ch);
+    }
+    return im;
+  }
+
+  private static BufferedImage resize(BufferedImage im, int h, int w, boolean grey) {
+    int type = grey ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB;
+    if (im.getWidth() == w && im.getHeight() == h && im.getType() == type) {
+      return im;
+    }
+    // Grey stays grey: drawing grey into RGB would apply a colour-space conversion.
+    BufferedImage out = new BufferedImage(w, h, type);
+    Graphics2D g = out.createGraphics();
+    try {
+      g.setRenderingHint(RenderingHints.KEY_INTERPOLATION,
+          RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+      g.drawImage(im, 0, 0, w, h, null);
+    } finally {
+      g.dispose();
+    }
+    return out;
+  }
+}

@@ -1,0 +1,115 @@
+package io.kebridge.serve.metrics;
+
+import io.kebridge.serve.batching.BatchObserver;
+import io.kebridge.serve.repository.RepositoryListener;
+import io.kebridge.serve.repository.ServedModel;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The server's Prometheus metrics through Micrometer: requests by model, endpoint and status
+ * ({@code ke_requests_total}), request latency ({@code ke_request_latency_seconds}), rows per
+ * ONNX Runtime run ({@code ke_batch_size}), time in ONNX Runtime ({@code ke_inference_seconds})
+ * and queued requests per model version ({@code ke_queue_depth}).
+ */
+public final class ServerMetrics implements BatchObserver, RepositoryListener {
+  /** The content type of {@link #scrape}. */
+  public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+  private static final double[] BATCH_BUCKETS = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Map<String, ServedModel> current = new ConcurrentHashMap<>();
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
+
+  /** Counts one answered request and records its latency. */
+  public void request(String model, String endpoint, int status, long nanos) {
+    // Meters are cached: a registry lookup sorts and hashes tags, on every request otherwise.
+    counters.computeIfAbsent(model + '|' + endpoint + '|' + status, k ->
+        Counter.builder("ke.requests")
+            .description("HTTP requests answered, by model, endpoint and status")
+            .tags("model", model, "endpoint", endpoint, "status", Integer.toString(status))
+            .register(registry))
+        .increment();
+    latencies.computeIfAbsent(model + '|' + endpoint, k ->
+        Timer.builder("ke.request.latency")
+            .description("Time from request to answer")
+            .tags("model", model, "endpoint", endpoint)
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(10))
+            .register(registry))
+        .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void batchRan(String model, long version, int rows, int requests, long inferenceNanos) {
+    Tags tags = Tags.of("model", model, "version", Long.toString(version));
+    DistributionSummary.builder("ke.batch.size")
+        .description("Rows per ONNX Runtime run")
+        .tags(tags)
+        .serviceLevelObjectives(BATCH_BUCKETS)
+        .register(registry)
+        .record(rows);
+    Timer.builder("ke.inference")
+        .description("Time spent in ONNX Runtime per batch")
+        .tags(tags)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(100_000))
+        .maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry)
+        .record(inferenceNanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void loaded(ServedModel model) {
+    // A replacement loads before the old version unloads, under the same tags: the gauge reads
+    // whichever model currently holds its key.
+    String key = key(model);
+    current.put(key, model);
+    String version = Long.toString(model.session().version());
+    if (registry.find("ke.queue.depth").tags("model", model.session().name(), "version", version)
+        .gauge() != null) {
+      return;
+    }
+    Gauge.builder("ke.queue.depth", current, c -> {
+          ServedModel m = c.get(key);
+          return m == null ? 0 : m.batcher().queueDepth();
+        })
+        .description("Requests waiting for a batch")
+        .tags("model", model.session().name(), "version", version)
+        .register(registry);
+  }
+
+  @Override
+  public void unloaded(ServedModel model) {
+    String key = key(model);
+    if (current.remove(key, model)) {
+      registry.find("ke.queue.depth")
+          .tags("model", model.session().name(), "version",
+              Long.toString(model.session().version()))
+          .meters()
+          .forEach(registry::remove);
+    }
+  }
+
+  private static String key(ServedModel m) {
+    return m.session().name() + "/" + m.session().version();
+  }
+
+  /** The metrics in Prometheus text format. */
+  public String scrape() {
+    return registry.scrape();
+  }
+}
