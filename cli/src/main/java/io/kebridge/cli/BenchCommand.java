@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks: training speed, inference latency, server throughput.",
-    subcommands = {})
+    subcommands = {BenchInferCommand.class, BenchServeCommand.class, BenchTrainCommand.class})
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -1,16 +1,21 @@
 package io.kebridge.cli;
 
 import io.kebridge.models.ModelException;
+import io.kebridge.models.card.ModelCard;
 import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
 import io.kebridge.models.cost.CostCounter;
 import io.kebridge.models.cost.CostReport;
 import io.kebridge.models.cost.LayerCost;
+import io.kebridge.models.run.RunDirectory;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.spec.SpecJson;
 import io.kebridge.models.split.KelsPlan;
 import io.kebridge.models.split.SplitPlan;
+import io.kebridge.prune.cost.CostComparison;
+import io.kebridge.prune.cut.SlimPruner;
+import io.kebridge.prune.store.SlimFolder;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +31,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Show a network's layers, output shapes, parameters, MACs and Ops (the KE paper's count),",
-      "dense beside the KELS slim network, with totals and the reduction in percent."
+      "dense beside the KELS slim network, with totals and the reduction in percent. On a run",
+      "folder the split comes from its card.json; on a slim folder written by 'ke prune' the",
+      "table is its cost report, with measured latency when a benchmark added it."
     })
 public final class InfoCommand implements Runnable {
 
@@ -57,9 +64,12 @@ public final class InfoCommand implements Runnable {
       description = "ResNet stem: auto, imagenet (7x7/2 + max-pool) or cifar (3x3/1).")
   String stem;
 
-  @Option(names = "--split", defaultValue = "kels:0.5",
-      description = "KE split; the slim column needs kels:S (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--split",
+      description = "KE split; the slim column needs kels:S (default: the split in the folder's"
+          + " card.json, else " + DEFAULT_SPLIT + ").")
   String split;
+
+  static final String DEFAULT_SPLIT = "kels:0.5";
 
   @Spec picocli.CommandLine.Model.CommandSpec command;
 
@@ -73,10 +83,41 @@ public final class InfoCommand implements Runnable {
 
   @Override
   public void run() {
-    NetworkSpec dense = specPath != null ? readSpec(specPath) : build();
-    SplitPlan plan = SplitPlan.parse(split, 0);
     PrintWriter out = command.commandLine().getOut();
+    Path folder = specPath != null && Files.isDirectory(specPath) ? specPath : null;
+    if (folder != null && split == null && Files.isRegularFile(folder.resolve(SlimFolder.COST_JSON))) {
+      // a slim folder from ke prune: its spec is the slim one, the dense side is in the report
+      printSlimFolder(out, RunDirectory.open(folder), CostComparison.read(
+          folder.resolve(SlimFolder.COST_JSON)));
+      return;
+    }
+    NetworkSpec dense = specPath != null ? readSpec(specPath) : build();
+    String chosen = split;
+    if (chosen == null && folder != null && Files.isRegularFile(folder.resolve("card.json"))) {
+      chosen = RunDirectory.open(folder).card().split();
+      out.printf(Locale.ROOT, "split %s from %s%n", chosen, folder.resolve("card.json"));
+    }
+    SplitPlan plan = SplitPlan.parse(chosen == null ? DEFAULT_SPLIT : chosen, 0);
     print(out, dense, plan);
+  }
+
+  private static void printSlimFolder(PrintWriter out, RunDirectory dir, CostComparison cost) {
+    ModelCard card = dir.card();
+    out.printf(Locale.ROOT, "slim network of %s (%s, generation %d%s), from %s%n",
+        card.architecture(), card.split(), card.generation(),
+        card.accuracy() == null ? "" : String.format(Locale.ROOT, ", accuracy %.4f",
+            card.accuracy()),
+        card.extra().getOrDefault("pruned_from", "an unknown run"));
+    table(out, cost.dense(), cost.slim());
+    if (cost.latency() != null) {
+      out.printf(Locale.ROOT, "%-15s dense %.3f ms, slim %.3f ms (median, %s, batch %d): %.2fx"
+              + " faster%n", "latency", cost.latency().denseMedianMs(),
+          cost.latency().slimMedianMs(), cost.latency().runtime(), cost.latency().batch(),
+          cost.latency().speedup());
+    } else {
+      out.printf(Locale.ROOT, "%-15s not measured%n", "latency");
+    }
+    out.flush();
   }
 
   private NetworkSpec build() {
@@ -99,13 +140,22 @@ public final class InfoCommand implements Runnable {
     return SpecJson.read(file);
   }
 
-  /** Prints the dense (and, for KELS, slim) cost table of {@code dense}. */
+  /**
+   * Prints the dense (and, for KELS, slim) cost table of {@code dense}; the slim network is the one
+   * the pruner cuts out.
+   */
   static void print(PrintWriter out, NetworkSpec dense, SplitPlan plan) {
     CostReport d = CostCounter.count(dense);
-    CostReport s = plan instanceof KelsPlan k ? CostCounter.count(k.slimSpec(dense)) : null;
+    CostReport s = plan instanceof KelsPlan k
+        ? CostCounter.count(SlimPruner.plan(dense, k).slimSpec())
+        : null;
     out.printf(Locale.ROOT, "%s, input %s, %d classes%s%n", dense.architecture(),
         dense.input().shape(), dense.classes(),
         s == null ? " (split " + plan.describe() + " has no slim network)" : ", slim = " + plan.describe());
+    table(out, d, s);
+  }
+
+  private static void table(PrintWriter out, CostReport d, CostReport s) {
     String head = s == null
         ? String.format(Locale.ROOT, "%-26s %-15s %-13s %13s %16s %16s", "layer", "type", "output",
             "params", "MACs", "Ops")

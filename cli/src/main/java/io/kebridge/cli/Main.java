@@ -18,6 +18,11 @@ import picocli.CommandLine.Option;
     subcommands = {
       InfoCommand.class,
       DataCommand.class,
+      TrainCommand.class,
+      PruneCommand.class,
+      ExportCommand.class,
+      ImportCommand.class,
+      ServeCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -1,0 +1,207 @@
+package io.kebridge.cli;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import io.kebridge.models.arch.ArchitectureConfig;
+import io.kebridge.models.arch.Architectures;
+import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.spec.ActivationShape;
+import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.models.split.KelsPlan;
+import io.kebridge.models.split.SplitPlan;
+import io.kebridge.models.weights.WeightInit;
+import io.kebridge.onnx.bench.InferenceBenchmark;
+import io.kebridge.onnx.bench.LatencyResult;
+import io.kebridge.onnx.export.ExportOptions;
+import io.kebridge.onnx.export.OnnxExporter;
+import io.kebridge.onnx.runtime.OrtForward;
+import io.kebridge.onnx.runtime.OrtSettings;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ke bench infer}: ONNX Runtime latency percentiles and throughput of one or more ONNX
+ * models, or of a built-in architecture's dense and KELS slim networks with random weights; with
+ * two or more models it prints each one's median speed-up over the first.
+ */
+@Command(
+    name = "infer",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Measure ONNX Runtime inference latency (p50/p90/p99) and throughput per batch size.",
+      "Give ONNX files (the first is the baseline of the printed speed-ups), or --arch to build",
+      "that architecture dense and KELS-slim with random weights (latency does not depend on them)."
+    })
+public final class BenchInferCommand implements Runnable {
+
+  @Parameters(arity = "0..*", paramLabel = "MODEL.onnx", description = "ONNX files to measure.")
+  List<Path> models = new ArrayList<>();
+
+  @Option(names = "--arch", paramLabel = "NAME",
+      description = "Instead of files: this architecture, dense and slim (e.g. resnet18).")
+  String arch;
+
+  @Option(names = "--input", defaultValue = "3x224x224", paramLabel = "CxHxW",
+      description = "Input shape with --arch (default: ${DEFAULT-VALUE}).")
+  String input;
+
+  @Option(names = "--classes", defaultValue = "1000",
+      description = "Classes with --arch (default: ${DEFAULT-VALUE}).")
+  int classes;
+
+  @Option(names = "--split", defaultValue = "kels:0.5",
+      description = "KELS split of the slim network with --arch (default: ${DEFAULT-VALUE}).")
+  String split;
+
+  @Option(names = "--batch", defaultValue = "1,32", split = ",", paramLabel = "N[,N...]",
+      description = "Batch sizes (default: ${DEFAULT-VALUE}).")
+  List<Integer> batches;
+
+  @Option(names = "--threads", defaultValue = "2",
+      description = "ONNX Runtime intra-op threads (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Option(names = "--warmup", defaultValue = "10",
+      description = "Untimed runs per batch size (default: ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Option(names = "--iterations", defaultValue = "50",
+      description = "Timed runs per batch size (default: ${DEFAULT-VALUE}).")
+  int iterations;
+
+  @Option(names = "--spinning",
+      description = "Let idle intra-op threads spin (faster on an idle machine, slower on a busy one).")
+  boolean spinning;
+
+  @Spec CommandLine.Model.CommandSpec command;
+
+  @Override
+  public void run() {
+    if (models.isEmpty() == (arch == null)) {
+      throw new CommandLine.ParameterException(command.commandLine(),
+          "give ONNX files or --arch NAME, not both and not neither");
+    }
+    OrtSettings ort = OrtSettings.defaults().withThreads(threads).withSpinning(spinning);
+    InferenceBenchmark.Settings settings =
+        new InferenceBenchmark.Settings(batches, warmup, iterations, ort);
+    PrintWriter console = command.commandLine().getOut();
+    console.printf(Locale.ROOT, "ONNX Runtime, %d intra-op threads, spinning %s, %d warm-up and %d"
+        + " timed runs per batch size%n", threads, spinning ? "on" : "off", warmup, iterations);
+    List<String> labels = new ArrayList<>();
+    Map<String, List<LatencyResult>> all = new LinkedHashMap<>();
+    try (Sessions sessions = new Sessions()) {
+      List<OrtForward> open = sessions.open;
+      if (arch != null) {
+        for (Map.Entry<String, ModelProto> e : generated().entrySet()) {
+          labels.add(e.getKey());
+          open.add(OrtForward.open(e.getValue(), ort));
+        }
+      } else {
+        for (Path m : models) {
+          labels.add(m.toString());
+          open.add(OrtForward.open(m, ort));
+        }
+      }
+      if (open.size() > 1) {
+        console.println("runs of the models are interleaved, so that they share the machine's"
+            + " background load alike");
+      }
+      List<List<LatencyResult>> results = InferenceBenchmark.compare(open, settings);
+      for (int m = 0; m < open.size(); m++) {
+        console.printf(Locale.ROOT, "%s (input %s)%n", labels.get(m),
+            Arrays.toString(open.get(m).inputShape()));
+        for (LatencyResult r : results.get(m)) {
+          console.println("  " + r.describe());
+        }
+        all.put(labels.get(m), results.get(m));
+      }
+    }
+    printSpeedups(console, all);
+    console.flush();
+  }
+
+  /** The sessions opened so far, closed together (a failing close never hides another). */
+  private static final class Sessions implements AutoCloseable {
+    final List<OrtForward> open = new ArrayList<>();
+
+    @Override
+    public void close() {
+      RuntimeException failure = null;
+      for (OrtForward f : open) {
+        try {
+          f.close();
+        } catch (RuntimeException e) {
+          if (failure == null) {
+            failure = e;
+          } else {
+            failure.addSuppressed(e);
+          }
+        }
+      }
+      if (failure != null) {
+        throw failure;
+      }
+    }
+  }
+
+  private Map<String, ModelProto> generated() {
+    ActivationShape shape;
+    try {
+      shape = ActivationShape.parse(input);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(command.commandLine(), e.getMessage());
+    }
+    NetworkSpec dense = Architectures.build(arch, ArchitectureConfig.of(shape, classes));
+    SplitPlan plan = SplitPlan.parse(split, 0);
+    if (!(plan instanceof KelsPlan kels)) {
+      throw new CommandLine.ParameterException(command.commandLine(),
+          "--split must be kels:S (only KELS has a slim network), got " + split);
+    }
+    NetworkSpec slim = kels.slimSpec(dense);
+    Map<String, ModelProto> out = new LinkedHashMap<>();
+    out.put("dense " + dense.architecture(), export(dense, "dense"));
+    out.put("slim " + slim.architecture() + " (" + plan.describe() + ")", export(slim, "slim"));
+    return out;
+  }
+
+  private ModelProto export(NetworkSpec spec, String network) {
+    List<String> labels = new ArrayList<>();
+    for (int i = 0; i < spec.classes(); i++) {
+      labels.add(Integer.toString(i));
+    }
+    int c = spec.input().shape().channels();
+    float[] mean = new float[c];
+    float[] std = new float[c];
+    Arrays.fill(std, 1f);
+    ModelCard card = new ModelCard(spec.architecture(), network, split, 0, labels,
+        spec.input().shape(), "NCHW", mean, std, null, Main.version(),
+        Map.of("weights", "random (benchmark only)"));
+    return OnnxExporter.export(spec, WeightInit.heNormal(spec, 1), card, ExportOptions.defaults());
+  }
+
+  private static void printSpeedups(PrintWriter console, Map<String, List<LatencyResult>> all) {
+    if (all.size() < 2) {
+      return;
+    }
+    List<String> names = new ArrayList<>(all.keySet());
+    List<LatencyResult> base = all.get(names.get(0));
+    for (int m = 1; m < names.size(); m++) {
+      List<LatencyResult> other = all.get(names.get(m));
+      for (int i = 0; i < base.size(); i++) {
+        console.printf(Locale.ROOT, "speed-up of %s over %s at batch %d: %.2fx (p50 %.3f ms vs"
+            + " %.3f ms)%n", names.get(m), names.get(0), base.get(i).batch(),
+            base.get(i).p50Ms() / other.get(i).p50Ms(), other.get(i).p50Ms(), base.get(i).p50Ms());
+      }
+    }
+  }
+}

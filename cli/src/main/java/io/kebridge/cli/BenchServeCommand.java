@@ -1,0 +1,273 @@
+package io.kebridge.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kebridge.serve.InferenceServer;
+import io.kebridge.serve.bench.LoadGenerator;
+import io.kebridge.serve.bench.LoadReport;
+import io.kebridge.serve.bench.LoadSettings;
+import io.kebridge.serve.bench.PreparedRequest;
+import io.kebridge.serve.bench.RawThroughput;
+import io.kebridge.serve.config.ServerConfig;
+import io.kebridge.serve.config.VersionPolicy;
+import io.kebridge.serve.session.SessionSettings;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ke bench serve}: closed-loop load on a V2 server at several client counts (throughput,
+ * p50/p90/p99, errors), beside the raw ONNX Runtime batch throughput of the same model file
+ * measured in the same run, so the serving overhead reads as one ratio.
+ */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Load-test a V2 inference server: per client count, requests/s, images/s,",
+      "p50/p90/p99 latency and errors; then the same model's raw ONNX Runtime batch",
+      "throughput before and after the load (needs --repository or --model-file)",
+      "and the server's share of it. Without --url it serves --repository itself."
+    })
+public final class BenchServeCommand implements Runnable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Option(names = "--url", paramLabel = "URL",
+      description = "Server base URL, e.g. http://127.0.0.1:8000 (default: serve --repository "
+          + "in-process).")
+  String url;
+
+  @Option(names = "--model", required = true, paramLabel = "NAME", description = "Model name.")
+  String model;
+
+  @Option(names = "--model-version", paramLabel = "V",
+      description = "Model version (default: the server's latest).")
+  Long modelVersion;
+
+  @Option(names = "--concurrency", split = ",", defaultValue = "1,4,16", paramLabel = "N,N,...",
+      description = "Client counts to measure (default: ${DEFAULT-VALUE}).")
+  List<Integer> concurrency;
+
+  @Option(names = "--duration", defaultValue = "10s", paramLabel = "TIME",
+      description = "Measured time per client count: 500ms, 10s, 1m (default: ${DEFAULT-VALUE}).")
+  String duration;
+
+  @Option(names = "--warmup", defaultValue = "2s", paramLabel = "TIME",
+      description = "Unmeasured load before each measurement (default: ${DEFAULT-VALUE}).")
+  String warmup;
+
+  @Option(names = "--binary",
+      description = "Send inputs and receive outputs as binary tensor data instead of JSON.")
+  boolean binary;
+
+  @Option(names = "--batch", defaultValue = "1", paramLabel = "N",
+      description = "Images per request (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--token", paramLabel = "TOKEN",
+      description = "Bearer token for the server (default: $KE_SERVE_TOKEN).")
+  String token;
+
+  @Option(names = "--repository", paramLabel = "REPO",
+      description = "Model repository: where the raw measurement finds REPO/NAME/V/model.onnx,"
+          + " and what an in-process server serves.")
+  Path repository;
+
+  @Option(names = "--model-file", paramLabel = "FILE",
+      description = "The ONNX file for the raw ONNX Runtime measurement.")
+  Path modelFile;
+
+  @Option(names = "--raw-batch", paramLabel = "N",
+      description = "Batch size of the raw measurement (default: --max-batch-size).")
+  Integer rawBatch;
+
+  @Option(names = "--max-batch-size", defaultValue = "32", paramLabel = "N",
+      description = "In-process server: max batch size (default: ${DEFAULT-VALUE}).")
+  int maxBatchSize;
+
+  @Option(names = "--max-queue-delay-ms", defaultValue = "2", paramLabel = "MS",
+      description = "In-process server: max queue delay (default: ${DEFAULT-VALUE}).")
+  double maxQueueDelayMs;
+
+  @Option(names = "--intra-op-threads", defaultValue = "0", paramLabel = "N",
+      description = "ONNX Runtime intra-op threads for the in-process server and the raw run;"
+          + " 0 = ONNX Runtime's default (default: ${DEFAULT-VALUE}).")
+  int intraOpThreads;
+
+  @Spec CommandLine.Model.CommandSpec command;
+
+  @Override
+  public void run() {
+    Duration measure = parseDuration(duration, "--duration");
+    Duration warm = parseDuration(warmup, "--warmup");
+    if (url == null && repository == null) {
+      throw new CommandLine.ParameterException(command.commandLine(),
+          "give --url of a running server, or --repository to serve in-process");
+    }
+    if (batch < 1 || concurrency.stream().anyMatch(c -> c < 1)) {
+      throw new CommandLine.ParameterException(command.commandLine(),
+          "--batch and every --concurrency value must be at least 1");
+    }
+    String bearer = token != null ? token : System.getenv("KE_SERVE_TOKEN");
+    PrintWriter out = command.commandLine().getOut();
+    InferenceServer embedded = null;
+    try {
+      String base = url;
+      if (base == null) {
+        embedded = InferenceServer.start(ServerConfig.builder(repository)
+            .port(0)
+            .versionPolicy(VersionPolicy.ALL)
+            .pollInterval(Duration.ZERO)
+            .maxBatchSize(maxBatchSize)
+            .maxQueueDelay(Duration.ofNanos(Math.round(maxQueueDelayMs * 1e6)))
+            .intraOpThreads(intraOpThreads)
+            .token(bearer)
+            .build());
+        base = embedded.url();
+      }
+      base = base.replaceAll("/+$", "");
+      String modelPath = "/v2/models/" + model
+          + (modelVersion == null ? "" : "/versions/" + modelVersion);
+      JsonNode meta = metadata(base + modelPath, bearer);
+      JsonNode in = meta.get("inputs").get(0);
+      long[] shape = new long[in.get("shape").size()];
+      for (int i = 0; i < shape.length; i++) {
+        long d = in.get("shape").get(i).asLong();
+        shape[i] = d < 0 ? batch : d;
+      }
+      PreparedRequest request = PreparedRequest.of(in.get("name").asText(), shape, binary, 7);
+      out.printf(Locale.ROOT, "server %s%s, model %s (versions %s), input %s %s, %s requests of"
+              + " %,d bytes, %s measured per client count after %s warm-up%n", base,
+          embedded == null ? "" : " (in-process)", model, meta.get("versions"),
+          in.get("name").asText(), java.util.Arrays.toString(shape),
+          binary ? "binary" : "JSON", request.body().length, duration, warmup);
+      out.printf(Locale.ROOT, "%8s %10s %7s %12s %12s %9s %9s %9s %8s%n", "clients", "requests",
+          "errors", "requests/s", "images/s", "p50 ms", "p90 ms", "p99 ms", "p99/p50");
+      out.flush();
+      Path file = modelFile != null ? modelFile : repositoryFile(meta);
+      int rb = rawBatch != null ? rawBatch : maxBatchSize;
+      SessionSettings rawSettings = new SessionSettings(intraOpThreads, "all", false);
+      // Raw runs before and after the load: on a shared machine the two differ, and the spread
+      // tells how far the ratio can be trusted.
+      RawThroughput.Result before = file == null ? null
+          : RawThroughput.measure(file, rawSettings, rb, measure);
+      List<LoadReport> reports = new ArrayList<>();
+      for (int c : concurrency) {
+        LoadReport r = LoadGenerator.run(new LoadSettings(URI.create(base + modelPath + "/infer"),
+            c, warm, measure, batch, bearer), request);
+        reports.add(r);
+        out.printf(Locale.ROOT, "%8d %10d %7d %12.1f %12.1f %9.2f %9.2f %9.2f %8.2f%n", c,
+            r.requests(), r.errors(), r.requests() / r.seconds(), r.imagesPerSecond(), r.p50Ms(),
+            r.p90Ms(), r.p99Ms(), r.p99Ms() / r.p50Ms());
+        if (r.firstError() != null) {
+          out.println("         first error: " + r.firstError());
+        }
+        out.flush();
+      }
+      if (file == null) {
+        out.println("raw ONNX Runtime: skipped (give --repository or --model-file)");
+        return;
+      }
+      RawThroughput.Result after = RawThroughput.measure(file, rawSettings, rb, measure);
+      for (RawThroughput.Result raw : List.of(before, after)) {
+        out.printf(Locale.ROOT, "raw ONNX Runtime %-6s the load, %s: batch %d, median %.3f ms per"
+                + " batch (min %.3f, %d runs) = %.1f images/s%n", raw == before ? "before" : "after",
+            file, rb, raw.medianMs(), raw.minMs(), raw.runs(), raw.imagesPerSecond());
+      }
+      double rawMean = (before.imagesPerSecond() + after.imagesPerSecond()) / 2;
+      for (LoadReport r : reports) {
+        out.printf(Locale.ROOT, "  %3d clients: server %.1f images/s = %.1f%% of raw ONNX Runtime"
+                + " (mean of before and after), p99/p50 %.2f, %d errors%n", r.concurrency(),
+            r.imagesPerSecond(), 100 * r.imagesPerSecond() / rawMean, r.p99Ms() / r.p50Ms(),
+            r.errors());
+      }
+      out.flush();
+    } finally {
+      if (embedded != null) {
+        embedded.close();
+      }
+    }
+  }
+
+  private Path repositoryFile(JsonNode meta) {
+    if (repository == null) {
+      return null;
+    }
+    Path dir = repository.resolve(model);
+    String version = modelVersion != null ? Long.toString(modelVersion) : null;
+    if (version == null) {
+      JsonNode versions = meta.get("versions");
+      version = versions.get(versions.size() - 1).asText();
+    }
+    Path file = dir.resolve(version).resolve("model.onnx");
+    if (!Files.isRegularFile(file)) {
+      try (Stream<Path> s = Files.list(dir)) {
+        file = s.filter(p -> p.getFileName().toString().matches("\\d+"))
+            .max(Comparator.comparingLong(p -> Long.parseLong(p.getFileName().toString())))
+            .map(p -> p.resolve("model.onnx")).orElse(file);
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot list " + dir + ": " + e.getMessage(), e);
+      }
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalStateException("no model.onnx for " + model + " under " + dir);
+    }
+    return file;
+  }
+
+  private static JsonNode metadata(String uri, String token) {
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).build();
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(10));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    try {
+      HttpResponse<String> r = client.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException("model metadata " + uri + " answered " + r.statusCode()
+            + ": " + r.body());
+      }
+      return JSON.readTree(r.body());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot reach " + uri + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /** Parses {@code 500ms}, {@code 10s}, {@code 2m} or plain seconds. */
+  static Duration parseDuration(String text, String option) {
+    Matcher m = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m)?").matcher(text.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(option + " must look like 500ms, 10s or 1m, got '"
+          + text + "'");
+    }
+    double v = Double.parseDouble(m.group(1));
+    String unit = m.group(2) == null ? "s" : m.group(2);
+    double millis = switch (unit) {
+      case "ms" -> v;
+      case "m" -> v * 60_000;
+      default -> v * 1000;
+    };
+    return Duration.ofNanos(Math.round(millis * 1e6));
+  }
+}

@@ -1,0 +1,154 @@
+package io.kebridge.cli;
+
+import io.kebridge.models.arch.ArchitectureConfig;
+import io.kebridge.models.arch.Architectures;
+import io.kebridge.models.spec.ActivationShape;
+import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.training.TrainingException;
+import io.kebridge.training.bench.TrainBenchmark;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ke bench train}: KE training speed on TensorFlow with synthetic data: images/s (median of
+ * timed windows after warm-up), the KE step between generations, and resident memory.
+ */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Measure KE training on TensorFlow with synthetic images: training images/s (median of",
+      "timed windows after warm-up), the KE step between generations (re-init + dense and slim",
+      "evaluation + checkpoint) and its share of a generation, and resident memory before and",
+      "after (flat when no native tensor leaks)."
+    })
+public final class BenchTrainCommand implements Callable<Integer> {
+
+  @Option(names = "--arch", defaultValue = "resnet18",
+      description = "Architecture (default: ${DEFAULT-VALUE}).")
+  String arch;
+
+  @Option(names = "--stem", defaultValue = "auto",
+      description = "ResNet stem: auto, cifar, imagenet (default: ${DEFAULT-VALUE}).")
+  String stem;
+
+  @Option(names = "--input", defaultValue = "3x32x32",
+      description = "Input CxHxW (default: ${DEFAULT-VALUE}).")
+  String input;
+
+  @Option(names = "--classes", defaultValue = "10", description = "Classes (default: ${DEFAULT-VALUE}).")
+  int classes;
+
+  @Option(names = "--width", defaultValue = "0",
+      description = "Base width, 0 = the architecture's (default: ${DEFAULT-VALUE}).")
+  int width;
+
+  @Option(names = "--batch-size", defaultValue = "32",
+      description = "Batch size (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(names = "--threads", defaultValue = "2",
+      description = "TensorFlow intra/inter-op threads, 0 = TF's choice (default: ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Option(names = "--warmup-steps", defaultValue = "5",
+      description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
+  int warmupSteps;
+
+  @Option(names = "--windows", defaultValue = "5",
+      description = "Timed windows (default: ${DEFAULT-VALUE}).")
+  int windows;
+
+  @Option(names = "--steps", defaultValue = "10",
+      description = "Steps per window (default: ${DEFAULT-VALUE}).")
+  int steps;
+
+  @Option(names = "--eval-images", defaultValue = "2000",
+      description = "Images evaluated, dense and slim, per KE step (default: ${DEFAULT-VALUE}).")
+  int evalImages;
+
+  @Option(names = "--ke-repeats", defaultValue = "3",
+      description = "KE steps measured (default: ${DEFAULT-VALUE}).")
+  int keRepeats;
+
+  @Option(names = "--generation-images", defaultValue = "1000",
+      description = "Training images per epoch of the generation the KE step is compared with"
+          + " (default: ${DEFAULT-VALUE}).")
+  int generationImages;
+
+  @Option(names = "--epochs", defaultValue = "10",
+      description = "Epochs of that generation (default: ${DEFAULT-VALUE}).")
+  int epochs;
+
+  @Spec picocli.CommandLine.Model.CommandSpec command;
+
+  @Override
+  public Integer call() throws IOException {
+    ActivationShape shape;
+    ArchitectureConfig.Stem stemKind;
+    try {
+      shape = ActivationShape.parse(input);
+      stemKind = ArchitectureConfig.Stem.parse(stem);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(command.commandLine(), e.getMessage());
+    }
+    NetworkSpec spec =
+        Architectures.build(arch, new ArchitectureConfig(shape, classes, width, stemKind));
+    PrintWriter out = command.commandLine().getOut();
+    out.printf(Locale.ROOT,
+        "bench train: %s %s, %d classes, batch %d, threads %d; %d warm-up steps, %d windows x %d"
+            + " steps%n", spec.architecture(), shape, classes, batchSize, threads, warmupSteps,
+        windows, steps);
+    out.flush();
+    Path scratch = Files.createTempDirectory("ke-bench-train");
+    TrainBenchmark.Result r;
+    try {
+      r = TrainBenchmark.run(
+          new TrainBenchmark.Settings(spec, batchSize, threads, warmupSteps, windows, steps,
+              evalImages, keRepeats), scratch);
+    } finally {
+      delete(scratch);
+    }
+    StringBuilder each = new StringBuilder();
+    for (double w : r.windowImagesPerSecond()) {
+      each.append(each.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.0f", w));
+    }
+    double generationSeconds = (double) generationImages * epochs / r.imagesPerSecond();
+    out.printf(Locale.ROOT, "parameters:          %,d%n", r.parameters());
+    out.printf(Locale.ROOT, "training images/s:   %.1f median (windows: %s)%n",
+        r.imagesPerSecond(), each);
+    out.printf(Locale.ROOT, "step time:           %.1f ms median%n", r.stepMillis());
+    out.printf(Locale.ROOT,
+        "KE step:             %.3f s median (re-init %.3f s, evaluate %d images dense+slim %.3f s,"
+            + " checkpoint + weights %.3f s)%n",
+        r.keStepSeconds(), r.reinitSeconds(), evalImages, r.evalSeconds(), r.saveSeconds());
+    out.printf(Locale.ROOT,
+        "KE step share:       %.2f%% of a generation of %d epochs x %d images (%.1f s)%n",
+        100 * r.keStepSeconds() / (generationSeconds + r.keStepSeconds()), epochs,
+        generationImages, generationSeconds);
+    out.printf(Locale.ROOT, "RSS:                 %.0f MiB after warm-up, %.0f MiB at the end%n",
+        r.rssBeforeBytes() / 1048576.0, r.rssAfterBytes() / 1048576.0);
+    out.flush();
+    return 0;
+  }
+
+  private static void delete(Path dir) {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new TrainingException("cannot delete benchmark scratch folder " + dir + ": "
+          + e.getMessage(), e);
+    }
+  }
+}

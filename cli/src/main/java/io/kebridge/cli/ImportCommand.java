@@ -1,0 +1,133 @@
+package io.kebridge.cli;
+
+import io.kebridge.models.ModelException;
+import io.kebridge.models.cost.CostCounter;
+import io.kebridge.models.cost.CostReport;
+import io.kebridge.models.forward.Forward;
+import io.kebridge.models.run.RunDirectory;
+import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.onnx.graph.OnnxFiles;
+import io.kebridge.onnx.imports.ImportedModel;
+import io.kebridge.onnx.imports.OnnxImporter;
+import io.kebridge.onnx.parity.ParityCheck;
+import io.kebridge.onnx.parity.ParityReport;
+import io.kebridge.onnx.runtime.OrtForward;
+import io.kebridge.onnx.runtime.OrtSettings;
+import io.kebridge.training.graph.TfForward;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ke import}: an ONNX CNN from any stack into a network spec and weights that every
+ * ke-bridge tool reads, checked by running the original file on ONNX Runtime beside the imported
+ * network on TensorFlow.
+ */
+@Command(
+    name = "import",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Read an ONNX CNN (Conv, BatchNormalization, Relu, MaxPool, Add, GlobalAveragePool or",
+      "ReduceMean, Flatten or Reshape, Gemm or MatMul+Add) into SPEC_DIR: spec.json,",
+      "weights.safetensors and, when the file has ke.* metadata, card.json. The original file on",
+      "ONNX Runtime and the imported network on TensorFlow are compared on random inputs."
+    })
+public final class ImportCommand implements Runnable {
+
+  @Parameters(index = "0", paramLabel = "MODEL.onnx", description = "The ONNX file to import.")
+  Path model;
+
+  @Option(names = "--out", required = true, paramLabel = "SPEC_DIR",
+      description = "Folder to write (must not exist or be empty).")
+  Path out;
+
+  @Option(names = "--no-verify",
+      description = "Skip comparing the original on ONNX Runtime with the import on TensorFlow.")
+  boolean noVerify;
+
+  @Spec CommandLine.Model.CommandSpec command;
+
+  @Override
+  public void run() {
+    checkTarget(out);
+    PrintWriter console = command.commandLine().getOut();
+    byte[] bytes = read(model);
+    ImportedModel imported = OnnxImporter.convert(OnnxFiles.parse(bytes, model.toString()),
+        model.toString());
+    NetworkSpec spec = imported.spec();
+    CostReport cost = CostCounter.count(spec);
+    console.printf(Locale.ROOT, "%s: %s, %d layers, input %s, %d classes, %,d params, %,d MACs%n",
+        model, spec.architecture(), spec.layers().size(), spec.input().shape(), spec.classes(),
+        cost.params(), cost.macs());
+    if (!noVerify) {
+      float[][] x = randomImages(spec, 8);
+      try (OrtForward original = OrtForward.open(bytes, OrtSettings.defaults());
+          Forward tf = TfForward.open(spec, imported.weights())) {
+        ParityReport p = ParityCheck.compare(original.logits(x), tf.logits(x),
+            "the original file on ONNX Runtime");
+        console.println("import check (imported network on TensorFlow) " + p.describe());
+        ParityCheck.require(p);
+      }
+    }
+    imported.writeTo(RunDirectory.create(out),
+        Map.of("imported_from", model.toAbsolutePath().normalize().toString()));
+    console.printf(Locale.ROOT, "wrote %s (spec.json, weights.safetensors%s)%n", out,
+        imported.card() != null ? ", card.json" : "");
+    if (imported.card() == null) {
+      console.println("the file has no ke.* metadata, so no card.json (labels, normalisation) was"
+          + " written; add one before training or serving");
+    }
+    console.flush();
+  }
+
+  private static byte[] read(Path file) {
+    try {
+      return Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw new ModelException("ONNX model " + file + " does not exist", e);
+    } catch (IOException e) {
+      throw new ModelException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void checkTarget(Path target) {
+    if (!Files.exists(target)) {
+      return;
+    }
+    if (!Files.isDirectory(target)) {
+      throw new ModelException(target + " exists and is not a directory; choose another --out");
+    }
+    try (Stream<Path> s = Files.list(target)) {
+      if (s.findAny().isPresent()) {
+        throw new ModelException(target + " already exists and is not empty; choose another --out");
+      }
+    } catch (IOException e) {
+      throw new ModelException("cannot read " + target + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Standard-normal inputs: what normalised images look like, for any input shape. */
+  private static float[][] randomImages(NetworkSpec spec, int n) {
+    SplittableRandom r = new SplittableRandom(1);
+    int size = (int) spec.input().shape().elements();
+    float[][] x = new float[n][size];
+    for (float[] im : x) {
+      for (int i = 0; i < size; i++) {
+        double u = 1.0 - r.nextDouble();
+        im[i] = (float) (Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.nextDouble()));
+      }
+    }
+    return x;
+  }
+}

@@ -1,0 +1,205 @@
+package io.kebridge.cli;
+
+import io.kebridge.models.ModelException;
+import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.data.Dataset;
+import io.kebridge.models.data.Datasets;
+import io.kebridge.models.forward.Forward;
+import io.kebridge.models.run.RunDirectory;
+import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.models.split.SplitPlan;
+import io.kebridge.models.weights.SafeTensors;
+import io.kebridge.prune.PruneException;
+import io.kebridge.prune.cost.CostComparison;
+import io.kebridge.prune.cut.SlimNetwork;
+import io.kebridge.prune.cut.SlimPruner;
+import io.kebridge.prune.eval.Accuracy;
+import io.kebridge.prune.eval.AccuracyEvaluator;
+import io.kebridge.prune.group.PrunePlan;
+import io.kebridge.prune.store.SlimFolder;
+import io.kebridge.training.export.SavedModels;
+import io.kebridge.training.graph.TfForward;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ke prune}: cuts the KELS fit hypothesis of one generation of a KE run out as a slim
+ * network, checks its test accuracy on TensorFlow against what the trainer logged, and writes it as
+ * a slim folder with its cost report (optionally also as a TensorFlow SavedModel).
+ */
+@Command(
+    name = "prune",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Cut the fit hypothesis (KELS split) of a KE run out as a smaller network, without",
+      "fine-tuning. Writes SLIM_DIR with spec.json, weights.safetensors, card.json and the",
+      "dense-vs-slim cost report (cost.json, cost.md), and prints the slim network's test accuracy",
+      "measured on TensorFlow beside the slim accuracy the trainer logged for that generation."
+    })
+public final class PruneCommand implements Runnable {
+
+  /** Card property naming the dataset a run was trained on. */
+  static final String DATASET_KEY = "dataset";
+
+  @Parameters(index = "0", paramLabel = "RUN_DIR", description = "A ke-bridge run directory.")
+  Path runDir;
+
+  @Option(names = "--generation", paramLabel = "N",
+      description = "Generation to cut (default: the last finished one).")
+  Integer generation;
+
+  @Option(names = "--out", required = true, paramLabel = "SLIM_DIR",
+      description = "Folder to write the slim network to (must not exist or be empty).")
+  Path out;
+
+  @Option(names = "--saved-model", paramLabel = "DIR",
+      description = "Also export the slim network as a TensorFlow SavedModel (serving_default:"
+          + " images -> logits, probabilities) to DIR.")
+  Path savedModel;
+
+  @Option(names = "--data", paramLabel = "NAME|PATH",
+      description = "Dataset to measure accuracy on (default: the one in the run's card).")
+  String data;
+
+  @Option(names = "--skip-eval", description = "Do not measure the slim network's accuracy.")
+  boolean skipEval;
+
+  @Option(names = "--batch-size", defaultValue = "250",
+      description = "Images per forward call when measuring accuracy (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(names = "--show-groups",
+      description = "Print the channel groups and the channels each one keeps.")
+  boolean showGroups;
+
+  @Spec picocli.CommandLine.Model.CommandSpec command;
+
+  @Override
+  public void run() {
+    PrintWriter console = command.commandLine().getOut();
+    RunDirectory run = RunDirectory.open(runDir);
+    SlimFolder.checkTarget(out);
+    if (savedModel != null) {
+      SlimFolder.checkTarget(savedModel);
+    }
+    ModelCard card = run.card();
+    NetworkSpec dense = run.spec();
+    SplitPlan split = SplitPlan.parse(card.split(), 0);
+    int g = generation != null ? generation : run.latestGeneration();
+    // Refuse a WELS or LLF run before reading any weights.
+    PrunePlan plan = SlimPruner.plan(dense, split);
+    SafeTensors.Contents contents = run.generationWeights(g);
+    SlimNetwork slim = SlimPruner.cut(contents.weights(), plan);
+    CostComparison cost = CostComparison.of(split.describe(), dense, slim.spec());
+
+    console.printf(Locale.ROOT, "%s generation %d (%s): %s -> %s%n", runDir, g, split.describe(),
+        dense.architecture(), slim.spec().architecture());
+    if (showGroups) {
+      console.print(plan.describe());
+    }
+    console.print(cost.summary());
+
+    String logged = contents.metadata().get("slim_accuracy");
+    Accuracy measured = skipEval ? null : evaluate(card, slim);
+    if (measured != null) {
+      console.printf(Locale.ROOT, "slim accuracy %.4f (%d/%d, measured on TensorFlow), %s%n",
+          measured.value(), measured.correct(), measured.total(), compare(measured, logged, g));
+    } else if (logged != null) {
+      console.printf(Locale.ROOT, "slim accuracy %s (logged by the trainer, not measured)%n",
+          logged);
+    }
+
+    Double accuracy = measured != null ? Double.valueOf(measured.value()) : parse(logged);
+    Map<String, String> extra = new LinkedHashMap<>();
+    extra.put("pruned_from", runDir.toAbsolutePath().normalize().toString());
+    String denseAccuracy = contents.metadata().get("dense_accuracy");
+    if (denseAccuracy != null) {
+      extra.put("dense_accuracy", denseAccuracy);
+    }
+    ModelCard slimCard = SlimFolder.slimCard(card, g, accuracy, extra);
+    Map<String, String> meta = new LinkedHashMap<>();
+    meta.put("generation", Integer.toString(g));
+    if (accuracy != null) {
+      meta.put("slim_accuracy", Double.toString(accuracy));
+    }
+
+    if (savedModel != null) {
+      SavedModels.export(slim.spec(), slim.weights(), savedModel);
+    }
+    try {
+      SlimFolder.write(out, slim, slimCard, cost, meta);
+    } catch (RuntimeException e) {
+      if (savedModel != null) {
+        deleteQuietly(savedModel, e);
+      }
+      throw e;
+    }
+    console.printf(Locale.ROOT, "wrote %s (spec.json, weights.safetensors, card.json, cost.json,"
+        + " cost.md)%n", out);
+    if (savedModel != null) {
+      console.printf(Locale.ROOT, "wrote SavedModel %s (signature %s)%n", savedModel,
+          SavedModels.SIGNATURE);
+    }
+    console.flush();
+  }
+
+  private Accuracy evaluate(ModelCard card, SlimNetwork slim) {
+    String name = data != null ? data : card.extra().get(DATASET_KEY);
+    if (name == null) {
+      throw new PruneException("the run's card names no dataset (ke." + DATASET_KEY
+          + "); pass --data NAME|PATH or --skip-eval");
+    }
+    Dataset test = Datasets.load(name).test();
+    if (!test.shape().equals(slim.spec().input().shape())) {
+      throw new PruneException("dataset " + name + " has images " + test.shape()
+          + ", the network takes " + slim.spec().input().shape());
+    }
+    try (Forward forward = TfForward.open(slim.spec(), slim.weights())) {
+      return AccuracyEvaluator.evaluate(forward, test, card.mean(), card.std(), batchSize);
+    }
+  }
+
+  private static String compare(Accuracy measured, String logged, int g) {
+    if (logged == null) {
+      return "the trainer logged no slim accuracy for generation " + g;
+    }
+    Double l = parse(logged);
+    // equal when the logged fraction is the same count of correct images
+    boolean same = l != null && Math.abs(l - measured.value()) < 0.5 / measured.total();
+    return String.format(Locale.ROOT, "trainer logged %s for generation %d: %s", logged, g,
+        same ? "equal" : "DIFFERENT (was the run evaluated on another dataset or normalisation?)");
+  }
+
+  private static Double parse(String value) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      return Double.valueOf(value);
+    } catch (NumberFormatException e) {
+      throw new ModelException("slim_accuracy '" + value + "' in the generation's weights is not"
+          + " a number", e);
+    }
+  }
+
+  private static void deleteQuietly(Path dir, RuntimeException cause) {
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      cause.addSuppressed(e);
+    }
+  }
+}

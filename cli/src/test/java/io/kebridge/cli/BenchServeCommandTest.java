@@ -1,0 +1,47 @@
+package io.kebridge.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.kebridge.serve.InferenceServer;
+import io.kebridge.serve.config.ServerConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ke bench serve} loads a server and prints throughput, percentiles and the raw ratio. */
+class BenchServeCommandTest {
+  @TempDir Path repo;
+
+  @Test
+  void benchAgainstARunningServerPrintsPercentilesAndTheRawRatio() {
+    ServeCommandTest.exportModel(repo, "digits");
+    try (InferenceServer server = InferenceServer.start(ServerConfig.builder(repo).port(0)
+        .pollInterval(Duration.ZERO).intraOpThreads(1).build())) {
+      CliRun r = CliRun.of("bench", "serve", "--url", server.url(), "--model", "digits",
+          "--concurrency", "1,2", "--duration", "300ms", "--warmup", "100ms",
+          "--repository", repo.toString(), "--raw-batch", "4");
+      assertEquals(0, r.exitCode(), r.err());
+      assertTrue(r.out().contains("p99 ms"), r.out());
+      assertTrue(r.out().contains("% of raw ONNX Runtime"), r.out());
+      Matcher row = Pattern.compile("(?m)^\\s+2\\s+(\\d+)\\s+(\\d+)\\s").matcher(r.out());
+      assertTrue(row.find(), r.out());
+      assertTrue(Long.parseLong(row.group(1)) > 0, r.out());
+      assertEquals("0", row.group(2), r.out());
+    }
+  }
+
+  @Test
+  void benchServesTheRepositoryInProcessWithBinaryTensors() {
+    ServeCommandTest.exportModel(repo, "digits");
+    CliRun r = CliRun.of("bench", "serve", "--repository", repo.toString(), "--model", "digits",
+        "--binary", "--concurrency", "2", "--duration", "300ms", "--warmup", "100ms",
+        "--intra-op-threads", "1");
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.out().contains("(in-process)") && r.out().contains("binary"), r.out());
+    assertTrue(r.out().contains("images/s"), r.out());
+  }
+}
