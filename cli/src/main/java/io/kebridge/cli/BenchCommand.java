@@ -1,20 +1,53 @@
 package io.kebridge.cli;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** {@code ke bench}: benchmarks that print figures (medians and ratios), never pass/fail. */
+/**
+ * {@code ke bench}: the benchmark suite (JSON and a Markdown table), or one benchmark by name.
+ * Benchmarks print figures (medians and ratios), never pass/fail.
+ */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Benchmarks: training speed, inference latency, server throughput.",
+    description = {
+      "Without a benchmark name: run the suite (training images/s and KE step overhead,",
+      "dense vs slim inference latency, server throughput and latency at 1/4/16 clients against",
+      "raw ONNX Runtime) and write bench.json and bench.md. Takes several minutes."
+    },
     subcommands = {BenchInferCommand.class, BenchServeCommand.class, BenchTrainCommand.class})
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  @Option(names = "--out", defaultValue = "bench-results", paramLabel = "DIR",
+      description = "Folder for bench.json and bench.md (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--duration", defaultValue = "10s", paramLabel = "TIME",
+      description = "Load duration per server client count (default: ${DEFAULT-VALUE}).")
+  String duration;
+
+  @Option(names = "--quick",
+      description = "Tiny sizes that check the suite works; the figures mean nothing.")
+  boolean quick;
+
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(
-        spec.commandLine(), "a benchmark is required: " + spec.subcommands().keySet());
+    BenchSuite.Size size;
+    try {
+      size = quick ? BenchSuite.Size.quick()
+          : BenchSuite.Size.full(BenchServeCommand.parseDuration(duration, "--duration"));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    String command = "ke bench" + (quick ? " --quick" : " --duration " + duration);
+    try {
+      new BenchSuite(size, spec.commandLine().getOut()).run(out, command);
+    } catch (IOException e) {
+      throw new io.kebridge.models.ModelException("benchmark suite failed: " + e.getMessage(), e);
+    }
   }
 }

@@ -4,16 +4,13 @@ import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.NetworkSpec;
-import io.kebridge.training.TrainingException;
 import io.kebridge.training.bench.TrainBenchmark;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -116,7 +113,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
           new TrainBenchmark.Settings(spec, batchSize, threads, warmupSteps, windows, steps,
               evalImages, keRepeats), scratch);
     } finally {
-      delete(scratch);
+      Folders.deleteTree(scratch);
     }
     StringBuilder each = new StringBuilder();
     for (double w : r.windowImagesPerSecond()) {
@@ -139,16 +136,5 @@ public final class BenchTrainCommand implements Callable<Integer> {
         r.rssBeforeBytes() / 1048576.0, r.rssAfterBytes() / 1048576.0);
     out.flush();
     return 0;
-  }
-
-  private static void delete(Path dir) {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      throw new TrainingException("cannot delete benchmark scratch folder " + dir + ": "
-          + e.getMessage(), e);
-    }
   }
 }

@@ -23,6 +23,8 @@ import picocli.CommandLine.Option;
       ExportCommand.class,
       ImportCommand.class,
       ServeCommand.class,
+      DemoCommand.class,
+      CompareCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })

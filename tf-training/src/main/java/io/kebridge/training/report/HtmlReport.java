@@ -9,6 +9,7 @@ import io.kebridge.training.ke.KeResult;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.jfree.chart.ChartFactory;
@@ -37,6 +38,15 @@ public final class HtmlReport {
 
   /** Writes the report of {@code result} into {@code runDir}. */
   public static void write(Path runDir, KeConfig config, KeResult result) {
+    write(runDir, config, result, List.of());
+  }
+
+  /**
+   * Writes the report of {@code result} with extra tables after the training results (what {@code
+   * ke demo} adds: costs, latency, parity, environment).
+   */
+  public static void write(
+      Path runDir, KeConfig config, KeResult result, List<ReportSection> sections) {
     // Charts render off-screen; without this AWT may look for a display.
     if (System.getProperty("java.awt.headless") == null) {
       System.setProperty("java.awt.headless", "true");
@@ -44,7 +54,7 @@ public final class HtmlReport {
     png(runDir.resolve("accuracy-per-generation.png"), generationChart(result));
     png(runDir.resolve("accuracy-per-epoch.png"), epochAccuracyChart(result));
     png(runDir.resolve("loss-per-epoch.png"), lossChart(result));
-    AtomicFiles.writeString(runDir.resolve(FILE), html(config, result));
+    AtomicFiles.writeString(runDir.resolve(FILE), html(config, result, sections));
   }
 
   private static void png(Path file, JFreeChart chart) {
@@ -139,7 +149,7 @@ public final class HtmlReport {
     return chart;
   }
 
-  private static String html(KeConfig c, KeResult r) {
+  private static String html(KeConfig c, KeResult r, List<ReportSection> sections) {
     StringBuilder b = new StringBuilder();
     b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
         .append("<title>ke-bridge run report</title><style>")
@@ -175,6 +185,24 @@ public final class HtmlReport {
             e.getValue().seconds()));
       }
       b.append("</table>\n");
+    }
+    for (ReportSection section : sections) {
+      b.append("<h2>").append(esc(section.title())).append("</h2>\n<table><tr>");
+      for (String h : section.headers()) {
+        b.append("<th>").append(esc(h)).append("</th>");
+      }
+      b.append("</tr>\n");
+      for (List<String> row : section.rows()) {
+        b.append("<tr>");
+        for (String cell : row) {
+          b.append("<td>").append(esc(cell)).append("</td>");
+        }
+        b.append("</tr>\n");
+      }
+      b.append("</table>\n");
+      if (section.note() != null) {
+        b.append("<p>").append(esc(section.note())).append("</p>\n");
+      }
     }
     b.append("<h2>Charts</h2>\n")
         .append("<p><img src=\"accuracy-per-generation.png\" alt=\"accuracy per generation\"></p>\n")

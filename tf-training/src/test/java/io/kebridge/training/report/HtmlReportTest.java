@@ -45,4 +45,19 @@ class HtmlReportTest {
       assertTrue(head.length > 1000 && head[1] == 'P' && head[2] == 'N' && head[3] == 'G', png);
     }
   }
+
+  @Test
+  void extraSectionsAppearAsEscapedTables(@TempDir Path dir) throws Exception {
+    KeResult ke = new KeResult(dir,
+        List.of(new GenerationResult(1, 0.5, 0.25, 1, 0.01, "w1", "m1")),
+        List.of(epoch(1, 1, 0.5, 0.25)), false, 1, Map.of());
+    ReportSection cost = new ReportSection("Dense vs slim", List.of("network", "Ops"),
+        List.of(List.of("dense", "3,632,418,204"), List.of("slim <kels:0.5>", "968,435,356")),
+        "Ops follow the KE paper.");
+    HtmlReport.write(dir, KeConfig.builder().build(), ke, List.of(cost));
+    String html = Files.readString(dir.resolve(HtmlReport.FILE));
+    assertTrue(html.contains("<h2>Dense vs slim</h2>"), html);
+    assertTrue(html.contains("<td>slim &lt;kels:0.5&gt;</td><td>968,435,356</td>"), html);
+    assertTrue(html.contains("<p>Ops follow the KE paper.</p>"), html);
+  }
 }

@@ -1,0 +1,235 @@
+package io.kebridge.cli;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.kebridge.models.arch.ArchitectureConfig;
+import io.kebridge.models.arch.Architectures;
+import io.kebridge.models.io.AtomicFiles;
+import io.kebridge.models.spec.ActivationShape;
+import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.models.split.KelsPlan;
+import io.kebridge.onnx.bench.InferenceBenchmark;
+import io.kebridge.onnx.bench.LatencyResult;
+import io.kebridge.onnx.repository.ModelRepository;
+import io.kebridge.onnx.runtime.OrtForward;
+import io.kebridge.onnx.runtime.OrtSettings;
+import io.kebridge.serve.InferenceServer;
+import io.kebridge.serve.bench.LoadGenerator;
+import io.kebridge.serve.bench.LoadReport;
+import io.kebridge.serve.bench.LoadSettings;
+import io.kebridge.serve.bench.PreparedRequest;
+import io.kebridge.serve.bench.RawThroughput;
+import io.kebridge.serve.config.ServerConfig;
+import io.kebridge.serve.session.SessionSettings;
+import io.kebridge.training.bench.TrainBenchmark;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The benchmark suite behind {@code ke bench}: training speed and KE step overhead on TensorFlow,
+ * dense vs slim inference latency on ONNX Runtime, and server throughput and latency at several
+ * concurrencies against raw ONNX Runtime, written as {@code bench.json} and {@code bench.md}. The
+ * measuring code is the same the single benchmarks ({@code ke bench train|infer|serve}) use.
+ */
+final class BenchSuite {
+  /** How big the suite is: the full one for the README, a quick one that proves the plumbing. */
+  record Size(String trainInput, int trainWidth, int trainWindows, int evalImages,
+      String inferInput, int inferClasses, int inferIterations, List<Integer> concurrency,
+      Duration serveDuration) {
+    static Size full(Duration serveDuration) {
+      return new Size("3x32x32", 0, 5, 2000, "3x224x224", 1000, 50, List.of(1, 4, 16),
+          serveDuration);
+    }
+
+    static Size quick() {
+      return new Size("3x16x16", 4, 2, 64, "3x32x32", 10, 5, List.of(1, 4),
+          Duration.ofMillis(500));
+    }
+  }
+
+  /** One figure: what was measured, with which setting, its value and unit. */
+  record Figure(String benchmark, String setting, String metric, double value, String unit) {}
+
+  private final Size size;
+  private final PrintWriter console;
+  private final List<Figure> figures = new ArrayList<>();
+
+  BenchSuite(Size size, PrintWriter console) {
+    this.size = size;
+    this.console = console;
+  }
+
+  /** Runs every benchmark and writes {@code bench.json} and {@code bench.md} into {@code out}. */
+  List<Figure> run(Path out, String command) throws IOException {
+    Path scratch = Files.createTempDirectory("ke-bench");
+    try {
+      train(scratch);
+      infer();
+      serve(scratch);
+    } finally {
+      Folders.deleteTree(scratch);
+    }
+    String markdown = markdown(command);
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("date", LocalDate.now().toString());
+    json.put("command", command);
+    json.put("machine", machine());
+    json.put("figures", figures);
+    AtomicFiles.writeString(out.resolve("bench.json"),
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json));
+    AtomicFiles.writeString(out.resolve("bench.md"), markdown);
+    console.println();
+    console.print(markdown);
+    console.printf(Locale.ROOT, "wrote %s and %s%n", out.resolve("bench.json"),
+        out.resolve("bench.md"));
+    console.flush();
+    return figures;
+  }
+
+  private void add(String benchmark, String setting, String metric, double value, String unit) {
+    figures.add(new Figure(benchmark, setting, metric, value, unit));
+    console.printf(Locale.ROOT, "  %-8s %-44s %-28s %12.3f %s%n", benchmark, setting, metric,
+        value, unit);
+    console.flush();
+  }
+
+  private void train(Path scratch) {
+    ActivationShape shape = ActivationShape.parse(size.trainInput());
+    NetworkSpec spec = Architectures.build("resnet18",
+        new ArchitectureConfig(shape, 10, size.trainWidth(), ArchitectureConfig.Stem.IMAGENET));
+    console.printf(Locale.ROOT, "training: %s imagenet stem %s, batch 32, 2 threads%n",
+        spec.architecture(), shape);
+    TrainBenchmark.Result r = TrainBenchmark.run(new TrainBenchmark.Settings(spec, 32, 2, 3,
+        size.trainWindows(), 10, size.evalImages(), 2), scratch.resolve("train"));
+    String setting = "resnet18 imagenet-stem " + size.trainInput() + ", batch 32";
+    add("train", setting, "training images/s (median)", r.imagesPerSecond(), "img/s");
+    add("train", setting, "KE step (re-init+eval+save)", r.keStepSeconds(), "s");
+    double generation = 1000.0 * 10 / r.imagesPerSecond();
+    add("train", setting, "KE step share of a generation",
+        100 * r.keStepSeconds() / (generation + r.keStepSeconds()), "% (10 epochs x 1000 img)");
+    add("train", setting, "RSS growth over the run",
+        (r.rssAfterBytes() - r.rssBeforeBytes()) / 1048576.0, "MiB");
+  }
+
+  private void infer() {
+    ActivationShape shape = ActivationShape.parse(size.inferInput());
+    NetworkSpec dense = Architectures.build("resnet18",
+        ArchitectureConfig.of(shape, size.inferClasses()));
+    NetworkSpec slim = new KelsPlan(0.5).slimSpec(dense);
+    console.printf(Locale.ROOT, "inference: resnet18 %s dense vs kels:0.5 slim, ONNX Runtime, "
+        + "2 threads, interleaved%n", shape);
+    OrtSettings ort = OrtSettings.defaults();
+    try (OrtForward d = OrtForward.open(BenchInferCommand.randomModel(dense, "dense", "kels:0.5"),
+            ort);
+        OrtForward s = OrtForward.open(BenchInferCommand.randomModel(slim, "slim", "kels:0.5"),
+            ort)) {
+      List<List<LatencyResult>> r = InferenceBenchmark.compare(List.of(d, s),
+          new InferenceBenchmark.Settings(List.of(1, 32), 5, size.inferIterations(), ort));
+      for (int i = 0; i < r.get(0).size(); i++) {
+        LatencyResult dr = r.get(0).get(i);
+        LatencyResult sr = r.get(1).get(i);
+        String setting = "resnet18 " + size.inferInput() + ", batch " + dr.batch();
+        add("infer", setting, "dense p50", dr.p50Ms(), "ms");
+        add("infer", setting, "slim p50", sr.p50Ms(), "ms");
+        add("infer", setting, "slim speed-up (p50 ratio)", dr.p50Ms() / sr.p50Ms(), "x");
+        add("infer", setting, "slim throughput", sr.imagesPerSecond(), "img/s");
+      }
+    }
+  }
+
+  private void serve(Path scratch) {
+    Path repo = scratch.resolve("repository");
+    NetworkSpec small = Architectures.build("small-cnn",
+        ArchitectureConfig.of(new ActivationShape(1, 28, 28), 10));
+    NetworkSpec slimResnet = new KelsPlan(0.5).slimSpec(Architectures.build("resnet18",
+        ArchitectureConfig.of(ActivationShape.parse(size.inferInput()), size.inferClasses())));
+    ModelRepository.write(repo, "small-cnn", 1,
+        BenchInferCommand.randomModel(small, "dense", "kels:0.5"), 32);
+    ModelProto slimModel = BenchInferCommand.randomModel(slimResnet, "slim", "kels:0.5");
+    ModelRepository.write(repo, "resnet18-slim", 1, slimModel, 32);
+    try (InferenceServer server = InferenceServer.start(
+        ServerConfig.builder(repo).port(0).pollInterval(Duration.ZERO).build())) {
+      load(server, repo, "small-cnn", new long[] {1, 1, 28, 28}, false);
+      ActivationShape s = slimResnet.input().shape();
+      load(server, repo, "resnet18-slim", new long[] {1, s.channels(), s.height(), s.width()},
+          true);
+    }
+  }
+
+  private void load(InferenceServer server, Path repo, String model, long[] shape,
+      boolean binary) {
+    String how = binary ? "binary" : "JSON";
+    console.printf(Locale.ROOT, "serving: %s, %s requests of one image, %s per client count%n",
+        model, how, size.serveDuration());
+    Path file = repo.resolve(model).resolve("1").resolve(ModelRepository.MODEL_FILE);
+    SessionSettings raw = new SessionSettings(0, "all", false);
+    RawThroughput.Result before = RawThroughput.measure(file, raw, 32, size.serveDuration());
+    PreparedRequest request = PreparedRequest.of("input", shape, binary, 7);
+    List<LoadReport> reports = new ArrayList<>();
+    for (int c : size.concurrency()) {
+      reports.add(LoadGenerator.run(new LoadSettings(
+          URI.create(server.url() + "/v2/models/" + model + "/infer"), c,
+          size.serveDuration().dividedBy(4), size.serveDuration(), 1, null), request));
+    }
+    RawThroughput.Result after = RawThroughput.measure(file, raw, 32, size.serveDuration());
+    double rawMean = (before.imagesPerSecond() + after.imagesPerSecond()) / 2;
+    add("serve", model + " raw ONNX Runtime, batch 32", "throughput (mean before/after)",
+        rawMean, "img/s");
+    for (LoadReport r : reports) {
+      String setting = model + " " + how + ", " + r.concurrency() + " clients";
+      add("serve", setting, "throughput", r.imagesPerSecond(), "img/s");
+      add("serve", setting, "throughput / raw ONNX Runtime", 100 * r.imagesPerSecond() / rawMean,
+          "%");
+      add("serve", setting, "p50 latency", r.p50Ms(), "ms");
+      add("serve", setting, "p99 latency", r.p99Ms(), "ms");
+      add("serve", setting, "errors", r.errors(), "");
+    }
+  }
+
+  private String markdown(String command) {
+    StringBuilder b = new StringBuilder();
+    b.append("Command: `").append(command).append("`; date ").append(LocalDate.now())
+        .append("; machine: ").append(machineLine()).append(".\n\n");
+    b.append("| benchmark | setting | figure | value |\n| --- | --- | --- | --- |\n");
+    for (Figure f : figures) {
+      b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s %s |", f.benchmark(),
+          f.setting(), f.metric(), format(f.value()), f.unit()).replace("  |", " |"))
+          .append('\n');
+    }
+    return b.toString();
+  }
+
+  private static String format(double v) {
+    if (v == Math.rint(v) && Math.abs(v) < 1e9) {
+      return String.format(Locale.ROOT, "%,.0f", v);
+    }
+    return Math.abs(v) >= 100 ? String.format(Locale.ROOT, "%,.1f", v)
+        : String.format(Locale.ROOT, "%.3g", v);
+  }
+
+  private static Map<String, Object> machine() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("cpu", Reports.cpuModel());
+    m.put("cores", Runtime.getRuntime().availableProcessors());
+    m.put("java", System.getProperty("java.runtime.version"));
+    m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+    m.put("ke_bridge", Main.version());
+    return m;
+  }
+
+  private static String machineLine() {
+    return Reports.cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores, Java "
+        + System.getProperty("java.runtime.version");
+  }
+}

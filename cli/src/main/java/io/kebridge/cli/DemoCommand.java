@@ -1,0 +1,414 @@
+package io.kebridge.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kebridge.models.ModelException;
+import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.data.Dataset;
+import io.kebridge.models.data.Datasets;
+import io.kebridge.models.io.AtomicFiles;
+import io.kebridge.models.run.RunDirectory;
+import io.kebridge.models.spec.ActivationShape;
+import io.kebridge.onnx.repository.ModelRepository;
+import io.kebridge.prune.cost.CostComparison;
+import io.kebridge.prune.cost.Latency;
+import io.kebridge.prune.store.SlimFolder;
+import io.kebridge.serve.InferenceServer;
+import io.kebridge.serve.config.ServerConfig;
+import io.kebridge.training.ke.KeResult;
+import io.kebridge.training.ke.KeTrainer;
+import io.kebridge.training.report.HtmlReport;
+import io.kebridge.training.report.ReportSection;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ke demo}: the whole bridge in one command. Trains a KE run on the embedded data, cuts the
+ * slim network out, exports dense and slim ONNX models (with parity checks) into a model
+ * repository, serves it on a free loopback port, classifies real test images through the V2 API,
+ * and prints dense vs slim accuracy, cost and latency with the report's path. Each step is the
+ * same {@code ke} command a user would type, so the demo shows exactly what they would get.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Train with KE, prune, export dense and slim ONNX with parity checks, serve them, and",
+      "classify real test images through the V2 API, on the embedded data, in a few minutes.",
+      "Re-running with the same --out resumes the training and redoes the later steps."
+    })
+public final class DemoCommand implements Runnable {
+  /** The file that marks a folder as a demo's own, so that re-runs may replace its outputs. */
+  static final String MARKER = "demo.json";
+
+  static final String DENSE_MODEL = "ke-dense";
+  static final String SLIM_MODEL = "ke-slim";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Option(names = "--out", defaultValue = "ke-demo", paramLabel = "DIR",
+      description = "Folder for the run, the slim network and the model repository "
+          + "(default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--data", defaultValue = Datasets.DEFAULT, paramLabel = "NAME|PATH",
+      description = "Dataset (default: ${DEFAULT-VALUE}).")
+  String data;
+
+  @Option(names = "--arch", defaultValue = "small-cnn", paramLabel = "ARCH",
+      description = "Architecture (default: ${DEFAULT-VALUE}).")
+  String arch;
+
+  @Option(names = "--width", defaultValue = "0", paramLabel = "W",
+      description = "Base width; 0 = the architecture's default.")
+  int width;
+
+  @Option(names = "--generations", defaultValue = "8", paramLabel = "G",
+      description = "KE generations (default: ${DEFAULT-VALUE}: enough for the slim network to "
+          + "catch up with the dense one on the embedded data).")
+  int generations;
+
+  @Option(names = "--epochs", defaultValue = "10", paramLabel = "E",
+      description = "Epochs per generation (default: ${DEFAULT-VALUE}).")
+  int epochs;
+
+  @Option(names = "--baseline", defaultValue = "long,slim-scratch", split = ",",
+      paramLabel = "KIND",
+      description = "Controls trained beside KE (default: ${DEFAULT-VALUE}; 'none' for none).")
+  List<String> baselines;
+
+  @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed.")
+  long seed;
+
+  @Option(names = "--images", defaultValue = "5", paramLabel = "N",
+      description = "Test images to classify through the server (default: ${DEFAULT-VALUE}).")
+  int images;
+
+  @Option(names = "--port", defaultValue = "0", paramLabel = "PORT",
+      description = "Server port on 127.0.0.1 (default: a free one).")
+  int port;
+
+  @Option(names = "--keep-serving",
+      description = "Keep the server running after the demo until Ctrl-C.")
+  boolean keepServing;
+
+  @Spec CommandLine.Model.CommandSpec command;
+
+  /** What the demo saw from the server: one line per classified image. */
+  record Answer(int index, String truth, String slimLabel, double slimProbability,
+      String denseLabel) {}
+
+  @Override
+  public void run() {
+    if (images < 1 || generations < 1 || epochs < 1) {
+      throw new CommandLine.ParameterException(command.commandLine(),
+          "--images, --generations and --epochs must be at least 1");
+    }
+    PrintWriter console = command.commandLine().getOut();
+    prepareFolder();
+    Path runDir = out.resolve("run");
+    Path slimDir = out.resolve("slim");
+    Path repo = out.resolve("repository");
+
+    step(console, 1, "train: Knowledge Evolution on " + data);
+    ke(trainArgs(runDir));
+    KeTrainer finished = KeTrainer.resume(runDir);
+    KeResult result = finished.run(); // the run is complete: this only reads its results back
+
+    step(console, 2, "prune: cut the fit hypothesis out as the slim network");
+    ke("prune", runDir.toString(), "--out", slimDir.toString());
+
+    step(console, 3, "export: dense and slim ONNX into a model repository, checked against TF");
+    ke("export", runDir.toString(), "--repository", repo.toString(), "--name", DENSE_MODEL);
+    ke("export", slimDir.toString(), "--repository", repo.toString(), "--name", SLIM_MODEL);
+    Path denseFile = repo.resolve(DENSE_MODEL).resolve("1").resolve(ModelRepository.MODEL_FILE);
+    Path slimFile = repo.resolve(SLIM_MODEL).resolve("1").resolve(ModelRepository.MODEL_FILE);
+
+    step(console, 4, "measure: ONNX Runtime latency of dense vs slim (batch 1, interleaved)");
+    Latency latency = Latencies.measure(denseFile, slimFile, 1);
+    CostComparison cost = SlimFolder.recordLatency(slimDir, latency);
+    console.println(cost.summary());
+
+    step(console, 5, "serve: the repository over the V2 protocol on 127.0.0.1");
+    List<Answer> answers;
+    InferenceServer server =
+        InferenceServer.start(ServerConfig.builder(repo).host("127.0.0.1").port(port).build());
+    try {
+      console.printf(Locale.ROOT, "serving %s at %s%n", repo, server.url());
+      answers = classify(console, server.url(), RunDirectory.open(runDir).card());
+    } catch (RuntimeException e) {
+      server.close();
+      throw e;
+    }
+
+    ModelCard denseCard = Reports.card(denseFile);
+    ModelCard slimCard = Reports.card(slimFile);
+    List<ReportSection> sections = List.of(
+        Reports.costSection(cost, denseCard.accuracy(), slimCard.accuracy()),
+        Reports.paritySection(Map.of(DENSE_MODEL, Reports.metadata(denseFile),
+            SLIM_MODEL, Reports.metadata(slimFile))),
+        answersSection(answers),
+        Reports.environmentSection());
+    HtmlReport.write(runDir, finished.config(), result, sections);
+
+    console.println();
+    console.println("== summary ==");
+    console.printf(Locale.ROOT, "%-8s %10s %14s %16s %14s%n", "network", "accuracy", "params",
+        "Ops", "latency (bs 1)");
+    console.printf(Locale.ROOT, "%-8s %9.2f%% %,14d %,16d %11.3f ms%n", "dense",
+        100 * orZero(denseCard.accuracy()), cost.dense().params(), cost.dense().ops(),
+        latency.denseMedianMs());
+    console.printf(Locale.ROOT, "%-8s %9.2f%% %,14d %,16d %11.3f ms%n", "slim",
+        100 * orZero(slimCard.accuracy()), cost.slim().params(), cost.slim().ops(),
+        latency.slimMedianMs());
+    console.printf(Locale.ROOT, "slim: %.1f%% fewer Ops, %.2fx faster on ONNX Runtime%n",
+        cost.opsReductionPercent(), latency.speedup());
+    console.printf(Locale.ROOT, "report: %s%n", runDir.resolve(HtmlReport.FILE).toAbsolutePath());
+    console.printf(Locale.ROOT, "model repository: %s (serve it with: ke serve %s)%n",
+        repo.toAbsolutePath(), repo);
+    console.flush();
+    if (keepServing) {
+      console.printf(Locale.ROOT, "serving at %s until Ctrl-C%n", server.url());
+      console.flush();
+      Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+      try {
+        Thread.currentThread().join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    server.close();
+  }
+
+  private static double orZero(Double d) {
+    return d == null ? 0 : d;
+  }
+
+  private static void step(PrintWriter console, int n, String what) {
+    console.printf(Locale.ROOT, "%n== %d/5 %s ==%n", n, what);
+    console.flush();
+  }
+
+  /** Runs one ke command in this process with the demo's console; fails the demo if it fails. */
+  private void ke(String... args) {
+    CommandLine root = command.commandLine().getParent();
+    int code = Main.execute(args, root.getOut(), root.getErr());
+    if (code != 0) {
+      throw new ModelException("the demo stopped: 'ke " + String.join(" ", args)
+          + "' failed (exit " + code + ", message above)");
+    }
+  }
+
+  private String[] trainArgs(Path runDir) {
+    if (Files.isRegularFile(runDir.resolve(KeTrainer.CONFIG_FILE))) {
+      return new String[] {"train", "--resume", runDir.toString()};
+    }
+    List<String> a = new ArrayList<>(List.of("train", "--out", runDir.toString(), "--data", data,
+        "--arch", arch, "--generations", Integer.toString(generations), "--epochs",
+        Integer.toString(epochs), "--split", "kels:0.5", "--seed", Long.toString(seed)));
+    if (width > 0) {
+      a.addAll(List.of("--width", Integer.toString(width)));
+    }
+    List<String> kinds = baselines.stream().filter(b -> !b.equalsIgnoreCase("none")).toList();
+    if (!kinds.isEmpty()) {
+      a.addAll(List.of("--baseline", String.join(",", kinds)));
+    }
+    return a.toArray(String[]::new);
+  }
+
+  /**
+   * The demo owns its folder: a new or empty folder, or one it made before (then the derived
+   * outputs are replaced and the training resumes). Anything else is refused, so the demo never
+   * deletes files it did not write.
+   */
+  private void prepareFolder() {
+    try {
+      if (Files.isDirectory(out) && !Files.isRegularFile(out.resolve(MARKER))) {
+        try (Stream<Path> s = Files.list(out)) {
+          if (s.findAny().isPresent()) {
+            throw new ModelException(out + " exists and is not a ke demo folder: choose another "
+                + "--out");
+          }
+        }
+      } else if (Files.exists(out) && !Files.isDirectory(out)) {
+        throw new ModelException(out + " is a file: choose another --out");
+      }
+      ObjectNode marker = JSON.createObjectNode().put("data", data).put("arch", arch)
+          .put("generations", generations).put("epochs", epochs).put("seed", seed);
+      AtomicFiles.writeString(out.resolve(MARKER), marker.toPrettyString());
+      for (String derived : new String[] {"slim", "repository"}) {
+        Folders.deleteTree(out.resolve(derived));
+      }
+    } catch (IOException e) {
+      throw new ModelException("cannot prepare " + out + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Sends real test images to the server: PNG through /classify, tensors through /infer. */
+  private List<Answer> classify(PrintWriter console, String url, ModelCard card) {
+    Dataset test = Datasets.load(data).test();
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    int n = Math.min(images, test.size());
+    int[] chosen = new int[n];
+    for (int i = 0; i < n; i++) {
+      chosen[i] = (int) ((long) i * test.size() / n); // spread over the classes
+    }
+    float[][] normalised = new float[n][];
+    List<Answer> answers = new ArrayList<>();
+    try {
+      JsonNode first = null;
+      String[] slimTop = new String[n];
+      double[] slimP = new double[n];
+      for (int i = 0; i < n; i++) {
+        float[] pixels = test.image(chosen[i]);
+        normalised[i] = normalise(pixels, card);
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+                URI.create(url + "/v2/models/" + SLIM_MODEL + "/classify?top_k=3"))
+            .header("Content-Type", "image/png")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(png(pixels, test.shape())))
+            .build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode body = JSON.readTree(r.body());
+        if (r.statusCode() != 200) {
+          throw new ModelException("the server answered " + r.statusCode() + " to /classify: "
+              + body);
+        }
+        first = first == null ? body : first;
+        JsonNode top = body.get("predictions").get(0);
+        slimTop[i] = top.get("label").asText();
+        slimP[i] = top.get("probability").asDouble();
+      }
+      console.printf(Locale.ROOT, "POST /v2/models/%s/classify (a PNG of test image %d) ->%n%s%n",
+          SLIM_MODEL, chosen[0], first.toPrettyString());
+
+      String[] denseTop = inferLabels(http, url, normalised, test.shape(), card);
+      console.printf(Locale.ROOT, "POST /v2/models/%s/infer (%d images, JSON) -> labels %s%n",
+          DENSE_MODEL, n, String.join(", ", denseTop));
+      console.printf(Locale.ROOT, "%-6s %-14s %-24s %-14s%n", "image", "true label",
+          "slim (classify)", "dense (infer)");
+      for (int i = 0; i < n; i++) {
+        Answer a = new Answer(chosen[i], test.classNames().get(test.label(chosen[i])), slimTop[i],
+            slimP[i], denseTop[i]);
+        answers.add(a);
+        console.printf(Locale.ROOT, "%-6d %-14s %-24s %-14s%n", a.index(), a.truth(),
+            String.format(Locale.ROOT, "%s (%.2f)", a.slimLabel(), a.slimProbability()),
+            a.denseLabel());
+      }
+      console.flush();
+      return answers;
+    } catch (IOException e) {
+      throw new ModelException("the demo could not talk to its server: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ModelException("interrupted while talking to the server", e);
+    }
+  }
+
+  private String[] inferLabels(HttpClient http, String url, float[][] batch, ActivationShape shape,
+      ModelCard card) throws IOException, InterruptedException {
+    ObjectNode req = JSON.createObjectNode().put("id", "ke-demo");
+    ObjectNode input = req.putArray("inputs").addObject().put("name", "input")
+        .put("datatype", "FP32");
+    input.putArray("shape").add(batch.length).add(shape.channels()).add(shape.height())
+        .add(shape.width());
+    ArrayNode data = input.putArray("data");
+    for (float[] im : batch) {
+      for (float v : im) {
+        data.add(v);
+      }
+    }
+    req.putArray("outputs").addObject().put("name", "logits");
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+            URI.create(url + "/v2/models/" + DENSE_MODEL + "/infer"))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(req)))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    JsonNode body = JSON.readTree(r.body());
+    if (r.statusCode() != 200) {
+      throw new ModelException("the server answered " + r.statusCode() + " to /infer: " + body);
+    }
+    JsonNode logits = body.get("outputs").get(0).get("data");
+    int classes = logits.size() / batch.length;
+    String[] labels = new String[batch.length];
+    for (int i = 0; i < batch.length; i++) {
+      int best = 0;
+      for (int k = 1; k < classes; k++) {
+        if (logits.get(i * classes + k).asDouble() > logits.get(i * classes + best).asDouble()) {
+          best = k;
+        }
+      }
+      labels[i] = card.labels().get(best);
+    }
+    return labels;
+  }
+
+  private static float[] normalise(float[] pixels, ModelCard card) {
+    float[] mean = card.mean();
+    float[] std = card.std();
+    int hw = card.input().height() * card.input().width();
+    float[] x = new float[pixels.length];
+    for (int j = 0; j < x.length; j++) {
+      int c = j / hw;
+      x[j] = (pixels[j] - mean[c]) / std[c];
+    }
+    return x;
+  }
+
+  /** An 8-bit PNG of a [0, 1] channel-major image, as a user's photo would arrive. */
+  static byte[] png(float[] chw, ActivationShape s) throws IOException {
+    int h = s.height();
+    int w = s.width();
+    BufferedImage im = new BufferedImage(w, h,
+        s.channels() == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        int p = y * w + x;
+        if (s.channels() == 1) {
+          im.getRaster().setSample(x, y, 0, Math.round(chw[p] * 255));
+        } else {
+          int r = Math.round(chw[p] * 255);
+          int g = Math.round(chw[h * w + p] * 255);
+          int b = Math.round(chw[2 * h * w + p] * 255);
+          im.setRGB(x, y, (r << 16) | (g << 8) | b);
+        }
+      }
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    ImageIO.write(im, "png", bytes);
+    return bytes.toByteArray();
+  }
+
+  private static ReportSection answersSection(List<Answer> answers) {
+    List<List<String>> rows = new ArrayList<>();
+    for (Answer a : answers) {
+      rows.add(List.of(Integer.toString(a.index()), a.truth(),
+          String.format(Locale.ROOT, "%s (%.2f)", a.slimLabel(), a.slimProbability()),
+          a.denseLabel()));
+    }
+    return new ReportSection("Served answers (V2 API)",
+        List.of("test image", "true label", "slim via /classify (probability)",
+            "dense via /infer"), rows,
+        "Real test images sent to the running server: PNGs to the slim model's /classify "
+            + "endpoint, normalised tensors to the dense model's /infer endpoint.");
+  }
+}
