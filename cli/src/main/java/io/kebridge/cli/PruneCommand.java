@@ -9,6 +9,9 @@ import io.kebridge.models.run.RunDirectory;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.split.SplitPlan;
 import io.kebridge.models.weights.SafeTensors;
+import io.kebridge.onnx.export.ExportOptions;
+import io.kebridge.onnx.export.OnnxExporter;
+import io.kebridge.prune.cost.Latency;
 import io.kebridge.prune.PruneException;
 import io.kebridge.prune.cost.CostComparison;
 import io.kebridge.prune.cut.SlimNetwork;
@@ -21,13 +24,10 @@ import io.kebridge.training.export.SavedModels;
 import io.kebridge.training.graph.TfForward;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -79,6 +79,10 @@ public final class PruneCommand implements Runnable {
       description = "Images per forward call when measuring accuracy (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
+  @Option(names = "--no-latency",
+      description = "Do not measure dense vs slim latency on ONNX Runtime for the cost report.")
+  boolean noLatency;
+
   @Option(names = "--show-groups",
       description = "Print the channel groups and the channels each one keeps.")
   boolean showGroups;
@@ -128,6 +132,16 @@ public final class PruneCommand implements Runnable {
       extra.put("dense_accuracy", denseAccuracy);
     }
     ModelCard slimCard = SlimFolder.slimCard(card, g, accuracy, extra);
+    if (!noLatency) {
+      ExportOptions plain = ExportOptions.defaults();
+      Latency latency = Latencies.measure(
+          OnnxExporter.export(dense, contents.weights(), card, plain),
+          OnnxExporter.export(slim.spec(), slim.weights(), slimCard, plain), 1);
+      cost = cost.withLatency(latency);
+      console.printf(Locale.ROOT, "latency on ONNX Runtime, batch 1 (median, interleaved): dense "
+          + "%.3f ms, slim %.3f ms, %.2fx faster%n", latency.denseMedianMs(),
+          latency.slimMedianMs(), latency.speedup());
+    }
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("generation", Integer.toString(g));
     if (accuracy != null) {
@@ -194,10 +208,8 @@ public final class PruneCommand implements Runnable {
   }
 
   private static void deleteQuietly(Path dir, RuntimeException cause) {
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+    try {
+      Folders.deleteTree(dir);
     } catch (IOException e) {
       cause.addSuppressed(e);
     }

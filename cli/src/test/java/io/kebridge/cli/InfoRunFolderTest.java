@@ -57,6 +57,13 @@ class InfoRunFolderTest {
         CostCounter.count(dense).ops())), r.out());
     assertTrue(r.out().contains(String.format(Locale.ROOT, "%,d Ops",
         CostCounter.count(new KelsPlan(0.5).slimSpec(dense)).ops())), r.out());
-    assertTrue(r.out().contains("latency         not measured"), r.out());
+    assertTrue(r.out().contains("latency "), r.out());
+    assertTrue(r.out().contains("x faster"), "ke prune measures latency by default: " + r.out());
+
+    Path unmeasured = tmp.resolve("slim-unmeasured");
+    assertEquals(0, CliRun.of("prune", run.toString(), "--out", unmeasured.toString(),
+        "--no-latency").exitCode());
+    CliRun u = CliRun.of("info", unmeasured.toString());
+    assertTrue(u.out().contains("latency         not measured"), u.out());
   }
 }
