@@ -283,7 +283,7 @@ public final class DemoCommand implements Runnable {
       double[] slimP = new double[n];
       for (int i = 0; i < n; i++) {
         float[] pixels = test.image(chosen[i]);
-        normalised[i] = normalise(pixels, card);
+        normalised[i] = card.normalization().normalize(pixels);
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(
                 URI.create(url + "/v2/models/" + SLIM_MODEL + "/classify?top_k=3"))
             .header("Content-Type", "image/png")
@@ -361,18 +361,6 @@ public final class DemoCommand implements Runnable {
       labels[i] = card.labels().get(best);
     }
     return labels;
-  }
-
-  private static float[] normalise(float[] pixels, ModelCard card) {
-    float[] mean = card.mean();
-    float[] std = card.std();
-    int hw = card.input().height() * card.input().width();
-    float[] x = new float[pixels.length];
-    for (int j = 0; j < x.length; j++) {
-      int c = j / hw;
-      x[j] = (pixels[j] - mean[c]) / std[c];
-    }
-    return x;
   }
 
   /** An 8-bit PNG of a [0, 1] channel-major image, as a user's photo would arrive. */

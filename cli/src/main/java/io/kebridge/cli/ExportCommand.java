@@ -214,18 +214,9 @@ public final class ExportCommand implements Runnable {
     int perClass = Math.max(1, (parityImages + test.classes() - 1) / test.classes());
     Dataset sample = test.samplePerClass(perClass, 0);
     int n = Math.min(parityImages, sample.size());
-    float[] mean = card.mean();
-    float[] std = card.std();
-    int hw = spec.input().shape().height() * spec.input().shape().width();
     float[][] images = new float[n][];
     for (int i = 0; i < n; i++) {
-      float[] src = sample.image(i);
-      float[] x = new float[src.length];
-      for (int j = 0; j < x.length; j++) {
-        int c = j / hw;
-        x[j] = (src[j] - mean[c]) / std[c];
-      }
-      images[i] = x;
+      images[i] = card.normalization().normalize(sample.image(i));
     }
     return images;
   }

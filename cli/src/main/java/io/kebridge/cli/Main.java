@@ -46,6 +46,8 @@ public final class Main implements Runnable {
   /** Runs the command line and returns the exit code (no {@code System.exit}). */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cli = new CommandLine(new Main());
+    // Descriptions are written for 100 columns; 80 would break their lines mid-sentence.
+    cli.setUsageHelpWidth(100);
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler(

@@ -9,6 +9,7 @@ import io.kebridge.models.card.ModelCard;
 import io.kebridge.models.data.Dataset;
 import io.kebridge.models.data.Datasets;
 import io.kebridge.models.data.ImageFolders;
+import io.kebridge.models.forward.Forward;
 import io.kebridge.onnx.runtime.OrtForward;
 import io.kebridge.onnx.runtime.OrtSettings;
 import io.kebridge.serve.InferenceServer;
@@ -56,18 +57,12 @@ class EndToEndTest {
 
     // What the model itself says about exactly the pixels the PNG carries.
     float[] pixels = ImageFolders.toChw(ImageIO.read(new ByteArrayInputStream(png)), 1, 8, 8);
-    float[] x = new float[pixels.length];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = (pixels[i] - card.mean()[0]) / card.std()[0];
-    }
+    float[] x = card.normalization().normalize(pixels);
     float[] logits;
     try (OrtForward ort = OrtForward.open(slimOnnx, OrtSettings.defaults())) {
       logits = ort.logits(new float[][] {x})[0];
     }
-    int best = 0;
-    for (int k = 1; k < logits.length; k++) {
-      best = logits[k] > logits[best] ? k : best;
-    }
+    int best = Forward.top1(logits);
 
     try (InferenceServer server =
         InferenceServer.start(ServerConfig.builder(repo).port(0).build())) {

@@ -67,6 +67,11 @@ public record ModelCard(
     return std.clone();
   }
 
+  /** The card's per-channel normalisation, which also applies it to images. */
+  public io.kebridge.models.data.ChannelStats normalization() {
+    return new io.kebridge.models.data.ChannelStats(mean, std);
+  }
+
   /** A copy with one more extra property. */
   public ModelCard withExtra(String key, String value) {
     Map<String, String> e = new LinkedHashMap<>(extra);

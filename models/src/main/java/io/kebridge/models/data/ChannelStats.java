@@ -16,4 +16,23 @@ public record ChannelStats(float[] mean, float[] std) {
   public float[] std() {
     return std.clone();
   }
+
+  /**
+   * A normalised copy of a channel-major image with pixels in [0, 1]: {@code (x - mean[c]) /
+   * std[c]}, the preprocessing every network in ke-bridge is trained and served with.
+   */
+  public float[] normalize(float[] chw) {
+    if (chw.length % mean.length != 0) {
+      throw new IllegalArgumentException(
+          "an image of " + chw.length + " values does not split into " + mean.length
+              + " channels");
+    }
+    int hw = chw.length / mean.length;
+    float[] x = new float[chw.length];
+    for (int i = 0; i < x.length; i++) {
+      int c = i / hw;
+      x[i] = (chw[i] - mean[c]) / std[c];
+    }
+    return x;
+  }
 }

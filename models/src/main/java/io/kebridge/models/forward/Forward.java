@@ -17,6 +17,17 @@ public interface Forward extends AutoCloseable {
    */
   float[][] logits(float[][] images);
 
+  /** The predicted class of one row of logits: the first index of the largest value. */
+  static int top1(float[] logits) {
+    int best = 0;
+    for (int i = 1; i < logits.length; i++) {
+      if (logits[i] > logits[best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
   /** Releases native resources; further calls throw {@link IllegalStateException}. */
   @Override
   void close();

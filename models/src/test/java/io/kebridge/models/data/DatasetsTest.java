@@ -73,6 +73,15 @@ class DatasetsTest {
   }
 
   @Test
+  void normalisationIsPerChannelMeanAndStd() {
+    float[] x = new ChannelStats(new float[] {0.5f, 0.25f}, new float[] {0.5f, 0.25f})
+        .normalize(new float[] {0.5f, 1f, 0f, 0.25f});
+    assertArrayEquals(new float[] {0f, 1f, -1f, 0f}, x);
+    assertThrows(IllegalArgumentException.class,
+        () -> new ChannelStats(new float[3], new float[3]).normalize(new float[4]));
+  }
+
+  @Test
   void aTruncatedIdxFileIsNamedInTheError(@TempDir Path dir) throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     DataOutputStream out = new DataOutputStream(bytes);

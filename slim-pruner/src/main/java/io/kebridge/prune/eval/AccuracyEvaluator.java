@@ -1,5 +1,6 @@
 package io.kebridge.prune.eval;
 
+import io.kebridge.models.data.ChannelStats;
 import io.kebridge.models.data.Dataset;
 import io.kebridge.models.forward.Forward;
 import io.kebridge.prune.PruneException;
@@ -26,40 +27,21 @@ public final class AccuracyEvaluator {
     if (batchSize <= 0) {
       throw new PruneException("batch size must be positive, got " + batchSize);
     }
-    int hw = data.shape().height() * data.shape().width();
+    ChannelStats normalization = new ChannelStats(mean, std);
     int correct = 0;
     for (int start = 0; start < data.size(); start += batchSize) {
       int n = Math.min(batchSize, data.size() - start);
       float[][] batch = new float[n][];
       for (int i = 0; i < n; i++) {
-        batch[i] = normalise(data.image(start + i), mean, std, hw);
+        batch[i] = normalization.normalize(data.image(start + i));
       }
       float[][] logits = forward.logits(batch);
       for (int i = 0; i < n; i++) {
-        if (argmax(logits[i]) == data.label(start + i)) {
+        if (Forward.top1(logits[i]) == data.label(start + i)) {
           correct++;
         }
       }
     }
     return new Accuracy(correct, data.size());
-  }
-
-  static float[] normalise(float[] image, float[] mean, float[] std, int hw) {
-    float[] x = new float[image.length];
-    for (int i = 0; i < image.length; i++) {
-      int ch = i / hw;
-      x[i] = (image[i] - mean[ch]) / std[ch];
-    }
-    return x;
-  }
-
-  static int argmax(float[] v) {
-    int best = 0;
-    for (int i = 1; i < v.length; i++) {
-      if (v[i] > v[best]) {
-        best = i;
-      }
-    }
-    return best;
   }
 }

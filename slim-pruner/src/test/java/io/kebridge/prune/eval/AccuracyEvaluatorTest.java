@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
+import io.kebridge.models.data.ChannelStats;
 import io.kebridge.models.data.Dataset;
 import io.kebridge.models.data.Datasets;
 import io.kebridge.models.forward.Forward;
@@ -31,23 +32,13 @@ class AccuracyEvaluatorTest {
       // recount image by image
       int correct = 0;
       for (int i = 0; i < test.size(); i++) {
-        float[] x = AccuracyEvaluator.normalise(test.image(i), mean, std, 64);
-        if (AccuracyEvaluator.argmax(f.logits(new float[][] {x})[0]) == test.label(i)) {
+        float[] x = new ChannelStats(mean, std).normalize(test.image(i));
+        if (Forward.top1(f.logits(new float[][] {x})[0]) == test.label(i)) {
           correct++;
         }
       }
       assertEquals(correct, whole.correct());
     }
-  }
-
-  @Test
-  void normalisesPerChannelWithTheCardsMeanAndStd() {
-    float[] x = AccuracyEvaluator.normalise(new float[] {0.5f, 1f, 0f, 0.25f},
-        new float[] {0.5f, 0.25f}, new float[] {0.5f, 0.25f}, 2);
-    assertEquals(0f, x[0]);
-    assertEquals(1f, x[1]);
-    assertEquals(-1f, x[2]);
-    assertEquals(0f, x[3]);
   }
 
   @Test
