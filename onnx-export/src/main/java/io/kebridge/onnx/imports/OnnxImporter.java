@@ -474,9 +474,10 @@ public final class OnnxImporter {
       if (base == null || layerNames.contains(base)) {
         base = node.getName().isEmpty() ? node.getOutput(0) : node.getName();
       }
-      // TensorFlow names variables after layers and accepts only [A-Za-z0-9.][A-Za-z0-9_./-]*;
-      // exporters write names such as "/layer1/conv/Conv" or "onnx::Relu_7"
-      base = base.replaceAll("[^A-Za-z0-9_./-]", "_").replaceAll("^[^A-Za-z0-9.]+", "");
+      // TensorFlow names variables after layers and accepts only [A-Za-z0-9.][A-Za-z0-9_.-]* (a
+      // slash would open a name scope); exporters write names such as "/layer1/conv/Conv" (what
+      // torch.onnx emits) or "onnx::Relu_7"
+      base = base.replaceAll("[^A-Za-z0-9_.-]", "_").replaceAll("^[^A-Za-z0-9.]+", "");
       if (base.isEmpty()) {
         base = "layer" + index;
       }

@@ -88,6 +88,28 @@ class OnnxImporterTest {
   }
 
   @Test
+  void torchStyleNodeNamesWithSlashesBecomeLayerNamesTensorFlowAccepts() {
+    // torch.onnx names nodes "/layer1/layer1.0/conv1/Conv": a slash would open a TF name scope
+    ModelProto.Builder b = HandBuiltModels.olderExporterStyle().toBuilder();
+    for (int i = 0; i < b.getGraph().getNodeCount(); i++) {
+      var node = b.getGraphBuilder().getNodeBuilder(i);
+      node.setName("/features/features." + i + "/" + node.getOpType());
+    }
+    ModelProto original = b.build();
+    ImportedModel imported = OnnxImporter.convert(original, "torch-style.onnx");
+    NetworkSpec spec = imported.spec();
+    for (Layer l : spec.layers()) {
+      assertTrue(l.name().matches("[A-Za-z0-9.][A-Za-z0-9_.\\-]*"), l.name());
+    }
+    float[][] x = TestNetworks.images(spec, 3, 9);
+    try (OrtForward a = OrtForward.open(original, OrtSettings.defaults());
+        TfForward tf = TfForward.open(spec, imported.weights())) {
+      float[][] la = a.logits(x);
+      assertTrue(TestNetworks.maxAbsDiff(la, tf.logits(x)) <= 1e-5 * TestNetworks.maxAbs(la));
+    }
+  }
+
+  @Test
   void exportImportExportGivesIdenticalLogitsAndTheSameSpec() {
     NetworkSpec spec = io.kebridge.models.arch.Architectures.build("resnet18",
         new io.kebridge.models.arch.ArchitectureConfig(
