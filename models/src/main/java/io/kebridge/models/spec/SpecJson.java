@@ -42,8 +42,20 @@ public final class SpecJson {
       }
       throw new ModelException("invalid network spec: " + e.getOriginalMessage(), e);
     } catch (JsonProcessingException e) {
-      throw new ModelException("invalid network spec JSON: " + e.getOriginalMessage(), e);
+      throw new ModelException("invalid network spec JSON: " + describe(e), e);
     }
+  }
+
+  /**
+   * Jackson's message without its source dump, with the line and column: what a person editing
+   * the file needs.
+   */
+  public static String describe(JsonProcessingException e) {
+    String m = e.getOriginalMessage().replaceAll("\\s*\\(start marker at .*$", "")
+        .replaceAll("\\s*at \\[Source:.*$", "");
+    var where = e.getLocation();
+    return where == null || where.getLineNr() < 0 ? m
+        : m + " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")";
   }
 
   /** Writes the spec atomically. */

@@ -1,6 +1,7 @@
 package io.kebridge.models.spec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -115,5 +116,7 @@ class NetworkSpecTest {
     Files.writeString(f, "{\"format_version\": 1, \"layers\": [");
     ModelException e = assertThrows(ModelException.class, () -> SpecJson.read(f));
     assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("(line 1, column "), e.getMessage());
+    assertFalse(e.getMessage().contains("Source:"), "no parser internals: " + e.getMessage());
   }
 }
