@@ -93,7 +93,7 @@ public final class TrainBenchmark {
     }
     KelsPlan plan = new KelsPlan(0.5);
     KeGraph.Settings settings =
-        new KeGraph.Settings(0.9, 1e-4, 0.1, ReinitRule.REFERENCE, true, TfDevice.CPU,
+        new KeGraph.Settings(0.9, 1e-4, 0.1, ReinitRule.REFERENCE, 0.5, TfDevice.CPU,
             s.threads());
     try (KeGraph g = KeGraph.build(spec, settings)) {
       g.loadWeights(WeightInit.heNormal(spec, 1));

@@ -75,6 +75,18 @@ public final class NetworkGraph {
     return g;
   }
 
+  /**
+   * The layers of {@code spec} without variables of their own: every parameter must be supplied
+   * to {@link #inference(Operand, Map)} (for example slices of another network's variables).
+   */
+  public static NetworkGraph view(Ops tf, NetworkSpec spec) {
+    NetworkGraph g = new NetworkGraph(tf, spec);
+    for (ParamSpec p : spec.params()) {
+      g.params.put(p.name(), p);
+    }
+    return g;
+  }
+
   public NetworkSpec spec() {
     return spec;
   }

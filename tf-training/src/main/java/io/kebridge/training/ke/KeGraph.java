@@ -3,6 +3,7 @@ package io.kebridge.training.ke;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.spec.ParamSpec;
+import io.kebridge.models.split.KelsPlan;
 import io.kebridge.models.split.Mask;
 import io.kebridge.models.weights.Weights;
 import io.kebridge.training.TrainingException;
@@ -40,13 +41,18 @@ import org.tensorflow.types.TInt64;
  */
 public final class KeGraph implements AutoCloseable {
 
-  /** What the graph is built with. */
+  /**
+   * What the graph is built with.
+   *
+   * @param slimRate the KELS rate whose slim network (the fit hypothesis cut out) is evaluated, or
+   *     null when the split has no slim network
+   */
   public record Settings(
       double momentum,
       double weightDecay,
       double labelSmoothing,
       ReinitRule reinit,
-      boolean slimEvaluation,
+      Double slimRate,
       TfDevice device,
       int threads) {}
 
@@ -66,6 +72,7 @@ public final class KeGraph implements AutoCloseable {
   private final MomentumSgd sgd;
   private final Operand<TInt32> densePredictions;
   private final Operand<TInt32> slimPredictions;
+  private final KelsPlan slimPlan;
   private final Op reinit;
   private final Map<String, Variable<TFloat32>> masks = new LinkedHashMap<>();
   private final Map<String, Placeholder<TFloat32>> maskInputs = new LinkedHashMap<>();
@@ -137,7 +144,6 @@ public final class KeGraph implements AutoCloseable {
     Ops loadScope = tf.withSubScope("load_mask");
     List<Op> maskAssigns = new ArrayList<>();
     List<Op> reinitOps = new ArrayList<>();
-    Map<String, Operand<TFloat32>> slimWeights = new LinkedHashMap<>();
     int index = 0;
     for (ParamSpec p : spec.params()) {
       if (!p.kind().maskable()) {
@@ -150,7 +156,6 @@ public final class KeGraph implements AutoCloseable {
       maskInputs.put(p.name(), in);
       maskAssigns.add(loadScope.assign(m, in));
       Variable<TFloat32> w = net.variable(p.name());
-      slimWeights.put(p.name(), tf.math.mul(w, m));
       Operand<TFloat32> fresh = fresh(tf, p, shape, index++, settings.reinit());
       Operand<TBool> fit = tf.math.greater(m, tf.constant(0.5f));
       reinitOps.add(tf.assign(w, tf.select(fit, w, fresh)));
@@ -161,11 +166,30 @@ public final class KeGraph implements AutoCloseable {
 
     densePredictions =
         tf.math.argMax(net.inference(images), tf.constant(1), TInt32.class);
+    slimPlan = settings.slimRate() == null ? null : new KelsPlan(settings.slimRate());
     slimPredictions =
-        settings.slimEvaluation()
-            ? tf.math.argMax(net.inference(images, slimWeights), tf.constant(1), TInt32.class)
-            : null;
+        slimPlan == null
+            ? null
+            : tf.math.argMax(slimInference(tf, slimPlan.slimSpec(spec)), tf.constant(1),
+                TInt32.class);
     session = new Session(graph, settings.device().sessionConfig(settings.threads()));
+  }
+
+  /**
+   * The slim network evaluated on the dense variables themselves: KELS keeps the leading channels
+   * of every tensor, so each slim parameter is a leading slice of its dense variable (in TF
+   * layouts too). This costs what the slim network costs, about a quarter of the dense one,
+   * instead of a dense pass with masked weights.
+   */
+  private Operand<TFloat32> slimInference(Ops tf, NetworkSpec slim) {
+    Ops scope = tf.withSubScope("slim");
+    Map<String, Operand<TFloat32>> sliced = new LinkedHashMap<>();
+    for (ParamSpec p : slim.params()) {
+      long[] size = TfLayouts.tfShape(p);
+      sliced.put(p.name(), scope.slice(net.variable(p.name()),
+          scope.constant(new long[size.length]), scope.constant(size)));
+    }
+    return NetworkGraph.view(scope, slim).inference(images, sliced);
   }
 
   /** Builds the graph and opens its session; variables are unset until loaded or restored. */
@@ -239,6 +263,11 @@ public final class KeGraph implements AutoCloseable {
       throw new TrainingException(
           "the split masks " + split.keySet() + " do not match the network's weights "
               + masks.keySet());
+    }
+    if (slimPlan != null && !split.equals(slimPlan.masks(spec))) {
+      // The slim evaluation slices the leading channels of the plan it was built for.
+      throw new TrainingException("the masks are not those of " + slimPlan.describe()
+          + ", the split this graph evaluates the slim network of");
     }
     List<TFloat32> feeds = new ArrayList<>();
     try {

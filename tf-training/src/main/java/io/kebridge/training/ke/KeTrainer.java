@@ -312,13 +312,14 @@ public final class KeTrainer {
       TrainingState state,
       Checkpoints.Checkpoint from) {
     boolean slimEval = mode == Mode.KE && plan.hasSlimNetwork();
+    Double slimRate = slimEval ? ((KelsPlan) plan).rate() : null;
     KeGraph.Settings settings =
         new KeGraph.Settings(
             config.momentum(),
             config.weightDecay(),
             config.labelSmoothing(),
             config.reinit(),
-            slimEval,
+            slimRate,
             config.device(),
             config.threads());
     Preprocessing prep =

@@ -23,7 +23,10 @@ import org.junit.jupiter.api.Test;
 
 class KeGraphTest {
   static final KeGraph.Settings SETTINGS =
-      new KeGraph.Settings(0.9, 1e-4, 0.1, ReinitRule.REFERENCE, true, TfDevice.CPU, 0);
+      new KeGraph.Settings(0.9, 1e-4, 0.1, ReinitRule.REFERENCE, 0.5, TfDevice.CPU, 0);
+  /** For splits without a slim network (WELS, LLF). */
+  static final KeGraph.Settings NO_SLIM =
+      new KeGraph.Settings(0.9, 1e-4, 0.1, ReinitRule.REFERENCE, null, TfDevice.CPU, 0);
 
   static NetworkSpec resnet() {
     return Architectures.build(
@@ -53,12 +56,18 @@ class KeGraphTest {
   void masksNeverChangeDuringTraining() {
     NetworkSpec spec = resnet();
     Map<String, Mask> masks = new WelsPlan(0.5, 3).masks(spec);
-    try (KeGraph g = KeGraph.build(spec, SETTINGS)) {
+    try (KeGraph g = KeGraph.build(spec, NO_SLIM)) {
       g.loadWeights(WeightInit.heNormal(spec, 1));
       g.loadMasks(masks);
       g.resetMomentum();
       trainSteps(g, 3);
       assertEquals(masks, g.readMasks());
+    }
+    try (KeGraph g = KeGraph.build(spec, SETTINGS)) {
+      // a graph that evaluates the kels:0.5 slim network refuses another split's masks
+      var e = org.junit.jupiter.api.Assertions.assertThrows(
+          io.kebridge.training.TrainingException.class, () -> g.loadMasks(masks));
+      assertTrue(e.getMessage().contains("kels:0.5"), e.getMessage());
     }
   }
 
