@@ -110,8 +110,9 @@ final class BenchSuite {
         new ArchitectureConfig(shape, 10, size.trainWidth(), ArchitectureConfig.Stem.IMAGENET));
     console.printf(Locale.ROOT, "training: %s imagenet stem %s, batch 32, 2 threads%n",
         spec.architecture(), shape);
-    TrainBenchmark.Result r = TrainBenchmark.run(new TrainBenchmark.Settings(spec, 32, 2, 3,
-        size.trainWindows(), 10, size.evalImages(), 2), scratch.resolve("train"));
+    // The same warm-up and repeats as `ke bench train`'s defaults, so the figures compare.
+    TrainBenchmark.Result r = TrainBenchmark.run(new TrainBenchmark.Settings(spec, 32, 2, 5,
+        size.trainWindows(), 10, size.evalImages(), 3), scratch.resolve("train"));
     String setting = "resnet18 imagenet-stem " + size.trainInput() + ", batch 32";
     add("train", setting, "training images/s (median)", r.imagesPerSecond(), "img/s");
     add("train", setting, "KE step (re-init+eval+save)", r.keStepSeconds(), "s");
@@ -170,8 +171,8 @@ final class BenchSuite {
   private void load(InferenceServer server, Path repo, String model, long[] shape,
       boolean binary) {
     String how = binary ? "binary" : "JSON";
-    console.printf(Locale.ROOT, "serving: %s, %s requests of one image, %s per client count%n",
-        model, how, size.serveDuration());
+    console.printf(Locale.ROOT, "serving: %s, %s requests of one image, %.1f s per client count%n",
+        model, how, size.serveDuration().toMillis() / 1000.0);
     Path file = repo.resolve(model).resolve("1").resolve(ModelRepository.MODEL_FILE);
     SessionSettings raw = new SessionSettings(0, "all", false);
     RawThroughput.Result before = RawThroughput.measure(file, raw, 32, size.serveDuration());
