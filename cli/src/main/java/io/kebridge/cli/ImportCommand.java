@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -60,7 +59,7 @@ public final class ImportCommand implements Runnable {
 
   @Override
   public void run() {
-    checkTarget(out);
+    RunDirectory.requireNewOrEmpty(out);
     PrintWriter console = command.commandLine().getOut();
     byte[] bytes = read(model);
     ImportedModel imported = OnnxImporter.convert(OnnxFiles.parse(bytes, model.toString()),
@@ -98,22 +97,6 @@ public final class ImportCommand implements Runnable {
       throw new ModelException("ONNX model " + file + " does not exist", e);
     } catch (IOException e) {
       throw new ModelException("cannot read " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static void checkTarget(Path target) {
-    if (!Files.exists(target)) {
-      return;
-    }
-    if (!Files.isDirectory(target)) {
-      throw new ModelException(target + " exists and is not a directory; choose another --out");
-    }
-    try (Stream<Path> s = Files.list(target)) {
-      if (s.findAny().isPresent()) {
-        throw new ModelException(target + " already exists and is not empty; choose another --out");
-      }
-    } catch (IOException e) {
-      throw new ModelException("cannot read " + target + ": " + e.getMessage(), e);
     }
   }
 

@@ -62,6 +62,27 @@ public final class RunDirectory {
     return new RunDirectory(dir);
   }
 
+  /**
+   * Checks that a tool may write a new folder at {@code target}: it does not exist or is an empty
+   * directory, so that nothing a user keeps there is overwritten.
+   */
+  public static void requireNewOrEmpty(Path target) {
+    if (!Files.exists(target)) {
+      return;
+    }
+    if (!Files.isDirectory(target)) {
+      throw new ModelException(target + " exists and is not a directory; choose another --out");
+    }
+    try (Stream<Path> s = Files.list(target)) {
+      if (s.findAny().isPresent()) {
+        throw new ModelException(
+            target + " already exists and is not empty; choose another --out or remove it");
+      }
+    } catch (IOException e) {
+      throw new ModelException("cannot read " + target + ": " + e.getMessage(), e);
+    }
+  }
+
   public Path path() {
     return dir;
   }

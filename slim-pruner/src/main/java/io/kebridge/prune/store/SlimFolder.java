@@ -53,18 +53,10 @@ public final class SlimFolder {
    * directory. Call it before expensive work so that a bad target fails first.
    */
   public static void checkTarget(Path target) {
-    if (Files.exists(target)) {
-      if (!Files.isDirectory(target)) {
-        throw new PruneException(target + " exists and is not a directory; choose another --out");
-      }
-      try (Stream<Path> s = Files.list(target)) {
-        if (s.findAny().isPresent()) {
-          throw new PruneException(target + " already exists and is not empty; choose another "
-              + "--out or remove it");
-        }
-      } catch (IOException e) {
-        throw new PruneException("cannot read " + target + ": " + e.getMessage(), e);
-      }
+    try {
+      RunDirectory.requireNewOrEmpty(target);
+    } catch (ModelException e) {
+      throw new PruneException(e.getMessage(), e);
     }
   }
 
