@@ -55,11 +55,11 @@ public final class BenchInferCommand implements Runnable {
       description = "Input shape with --arch (default: ${DEFAULT-VALUE}).")
   String input;
 
-  @Option(names = "--classes", defaultValue = "1000",
+  @Option(names = "--classes", paramLabel = "N", defaultValue = "1000",
       description = "Classes with --arch (default: ${DEFAULT-VALUE}).")
   int classes;
 
-  @Option(names = "--split", defaultValue = "kels:0.5",
+  @Option(names = "--split", paramLabel = "SPLIT", defaultValue = "kels:0.5",
       description = "KELS split of the slim network with --arch (default: ${DEFAULT-VALUE}).")
   String split;
 
@@ -67,15 +67,15 @@ public final class BenchInferCommand implements Runnable {
       description = "Batch sizes (default: ${DEFAULT-VALUE}).")
   List<Integer> batches;
 
-  @Option(names = "--threads", defaultValue = "2",
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "2",
       description = "ONNX Runtime intra-op threads (default: ${DEFAULT-VALUE}).")
   int threads;
 
-  @Option(names = "--warmup", defaultValue = "10",
+  @Option(names = "--warmup", paramLabel = "N", defaultValue = "10",
       description = "Untimed runs per batch size (default: ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--iterations", defaultValue = "50",
+  @Option(names = "--iterations", paramLabel = "N", defaultValue = "50",
       description = "Timed runs per batch size (default: ${DEFAULT-VALUE}).")
   int iterations;
 

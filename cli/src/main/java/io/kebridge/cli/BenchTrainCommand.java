@@ -30,59 +30,59 @@ import picocli.CommandLine.Spec;
     })
 public final class BenchTrainCommand implements Callable<Integer> {
 
-  @Option(names = "--arch", defaultValue = "resnet18",
+  @Option(names = "--arch", paramLabel = "ARCH", defaultValue = "resnet18",
       description = "Architecture (default: ${DEFAULT-VALUE}).")
   String arch;
 
-  @Option(names = "--stem", defaultValue = "auto",
+  @Option(names = "--stem", paramLabel = "STEM", defaultValue = "auto",
       description = "ResNet stem: auto, cifar, imagenet (default: ${DEFAULT-VALUE}).")
   String stem;
 
-  @Option(names = "--input", defaultValue = "3x32x32",
+  @Option(names = "--input", paramLabel = "CxHxW", defaultValue = "3x32x32",
       description = "Input CxHxW (default: ${DEFAULT-VALUE}).")
   String input;
 
-  @Option(names = "--classes", defaultValue = "10", description = "Classes (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--classes", paramLabel = "N", defaultValue = "10", description = "Classes (default: ${DEFAULT-VALUE}).")
   int classes;
 
-  @Option(names = "--width", defaultValue = "0",
+  @Option(names = "--width", paramLabel = "W", defaultValue = "0",
       description = "Base width, 0 = the architecture's (default: ${DEFAULT-VALUE}).")
   int width;
 
-  @Option(names = "--batch-size", defaultValue = "32",
+  @Option(names = "--batch-size", paramLabel = "B", defaultValue = "32",
       description = "Batch size (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
-  @Option(names = "--threads", defaultValue = "2",
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "2",
       description = "TensorFlow intra/inter-op threads, 0 = TF's choice (default: ${DEFAULT-VALUE}).")
   int threads;
 
-  @Option(names = "--warmup-steps", defaultValue = "5",
+  @Option(names = "--warmup-steps", paramLabel = "N", defaultValue = "5",
       description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
   int warmupSteps;
 
-  @Option(names = "--windows", defaultValue = "5",
+  @Option(names = "--windows", paramLabel = "N", defaultValue = "5",
       description = "Timed windows (default: ${DEFAULT-VALUE}).")
   int windows;
 
-  @Option(names = "--steps", defaultValue = "10",
+  @Option(names = "--steps", paramLabel = "N", defaultValue = "10",
       description = "Steps per window (default: ${DEFAULT-VALUE}).")
   int steps;
 
-  @Option(names = "--eval-images", defaultValue = "2000",
+  @Option(names = "--eval-images", paramLabel = "N", defaultValue = "2000",
       description = "Images evaluated, dense and slim, per KE step (default: ${DEFAULT-VALUE}).")
   int evalImages;
 
-  @Option(names = "--ke-repeats", defaultValue = "3",
+  @Option(names = "--ke-repeats", paramLabel = "N", defaultValue = "3",
       description = "KE steps measured (default: ${DEFAULT-VALUE}).")
   int keRepeats;
 
-  @Option(names = "--generation-images", defaultValue = "1000",
+  @Option(names = "--generation-images", paramLabel = "N", defaultValue = "1000",
       description = "Training images per epoch of the generation the KE step is compared with"
           + " (default: ${DEFAULT-VALUE}).")
   int generationImages;
 
-  @Option(names = "--epochs", defaultValue = "10",
+  @Option(names = "--epochs", paramLabel = "E", defaultValue = "10",
       description = "Epochs of that generation (default: ${DEFAULT-VALUE}).")
   int epochs;
 
