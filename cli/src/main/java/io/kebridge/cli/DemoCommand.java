@@ -155,20 +155,21 @@ public final class DemoCommand implements Runnable {
         InferenceServer.start(ServerConfig.builder(repo).host("127.0.0.1").port(port).build());
     try {
       console.printf(Locale.ROOT, "serving %s at %s%n", repo, server.url());
-      answers = classify(console, server.url(), RunDirectory.open(runDir).card());
+      answers = classify(console, server.url(), RunDirectory.open(runDir).card(),
+          finished.config().dataset());
     } catch (RuntimeException e) {
       server.close();
       throw e;
     }
 
-    ModelCard denseCard = Reports.card(denseFile);
-    ModelCard slimCard = Reports.card(slimFile);
-    Map<String, Map<String, String>> parity = new LinkedHashMap<>();
-    parity.put(DENSE_MODEL, Reports.metadata(denseFile));
-    parity.put(SLIM_MODEL, Reports.metadata(slimFile));
+    Map<String, Map<String, String>> exported = new LinkedHashMap<>();
+    exported.put(DENSE_MODEL, Reports.metadata(denseFile));
+    exported.put(SLIM_MODEL, Reports.metadata(slimFile));
+    ModelCard denseCard = ModelCard.fromMetadata(exported.get(DENSE_MODEL));
+    ModelCard slimCard = ModelCard.fromMetadata(exported.get(SLIM_MODEL));
     List<ReportSection> sections = List.of(
         Reports.costSection(cost, denseCard.accuracy(), slimCard.accuracy()),
-        Reports.paritySection(parity),
+        Reports.paritySection(exported),
         answersSection(answers),
         Reports.environmentSection());
     HtmlReport.write(runDir, finished.config(), result, sections);
@@ -223,6 +224,8 @@ public final class DemoCommand implements Runnable {
 
   private String[] trainArgs(Path runDir) {
     if (Files.isRegularFile(runDir.resolve(KeTrainer.CONFIG_FILE))) {
+      command.commandLine().getOut().printf(Locale.ROOT,
+          "%s holds this demo's earlier run: resuming it with its saved settings%n", runDir);
       return new String[] {"train", "--resume", runDir.toString()};
     }
     List<String> a = new ArrayList<>(List.of("train", "--out", runDir.toString(), "--data", data,
@@ -267,8 +270,8 @@ public final class DemoCommand implements Runnable {
   }
 
   /** Sends real test images to the server: PNG through /classify, tensors through /infer. */
-  private List<Answer> classify(PrintWriter console, String url, ModelCard card) {
-    Dataset test = Datasets.load(data).test();
+  private List<Answer> classify(PrintWriter console, String url, ModelCard card, String dataset) {
+    Dataset test = Datasets.load(dataset).test();
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     int n = Math.min(images, test.size());
     int[] chosen = new int[n];

@@ -1,6 +1,5 @@
 package io.kebridge.cli;
 
-import io.kebridge.models.card.ModelCard;
 import io.kebridge.onnx.graph.OnnxFiles;
 import io.kebridge.prune.cost.CostComparison;
 import io.kebridge.training.report.ReportSection;
@@ -19,11 +18,6 @@ final class Reports {
   /** The {@code metadata_props} of an ONNX file. */
   static Map<String, String> metadata(Path onnx) {
     return OnnxFiles.metadata(OnnxFiles.read(onnx));
-  }
-
-  /** The model card inside an ONNX file. */
-  static ModelCard card(Path onnx) {
-    return ModelCard.fromMetadata(metadata(onnx));
   }
 
   /** Dense vs slim: accuracy, parameters, MACs, Ops and measured latency. */

@@ -50,7 +50,7 @@ class EndToEndTest {
 
     Path repo = out.resolve("repository");
     Path slimOnnx = repo.resolve("ke-slim/1/model.onnx");
-    ModelCard card = Reports.card(slimOnnx);
+    ModelCard card = ModelCard.fromMetadata(Reports.metadata(slimOnnx));
     assertEquals("slim", card.network());
     Dataset test = Datasets.load("digits").test();
     byte[] png = DemoCommand.png(test.image(7), test.shape());
@@ -85,6 +85,18 @@ class EndToEndTest {
         previous = prob;
       }
     }
+  }
+
+  @Test
+  void aSecondDemoInTheSameFolderResumesTheRunWithItsOwnDataset(@TempDir Path dir) {
+    Path out = dir.resolve("demo");
+    assertEquals(0, CliRun.of("demo", "--out", out.toString(), "--data", "digits", "--width", "4",
+        "--generations", "1", "--epochs", "1", "--baseline", "none", "--images", "2").exitCode());
+    // Without --data the option says fashion-mnist-small; the run was trained on the digits.
+    CliRun again = CliRun.of("demo", "--out", out.toString(), "--images", "2");
+    assertEquals(0, again.exitCode(), again.err() + again.out());
+    assertTrue(again.out().contains("resuming it with its saved settings"), again.out());
+    assertTrue(again.out().contains("POST /v2/models/ke-slim/classify"), again.out());
   }
 
   @Test
