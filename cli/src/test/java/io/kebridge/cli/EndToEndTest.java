@@ -56,7 +56,7 @@ class EndToEndTest {
     byte[] png = DemoCommand.png(test.image(7), test.shape());
 
     // What the model itself says about exactly the pixels the PNG carries.
-    float[] pixels = ImageFolders.toChw(ImageIO.read(new ByteArrayInputStream(png)), 1, 8, 8);
+    float[] pixels = ImageFolders.toInput(ImageIO.read(new ByteArrayInputStream(png)), 1, 8, 8);
     float[] x = card.normalization().normalize(pixels);
     float[] logits;
     try (OrtForward ort = OrtForward.open(slimOnnx, OrtSettings.defaults())) {

@@ -4,8 +4,6 @@ import io.kebridge.models.card.ModelCard;
 import io.kebridge.models.data.ImageFolders;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.serve.ServeException;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -16,8 +14,8 @@ import javax.imageio.stream.ImageInputStream;
 
 /**
  * Turns an encoded PNG or JPEG into the tensor a model expects, exactly as its {@link ModelCard}
- * says: centre crop to the input's aspect ratio, bilinear resize to its height and width, grey or
- * RGB channels, pixels scaled to [0, 1], then {@code (x - mean[c]) / std[c]}, channel-major.
+ * says: the same crop, resize and channel conversion as the training data ({@link
+ * ImageFolders#toInput}), then {@code (x - mean[c]) / std[c]}, channel-major.
  */
 public final class ImagePreprocessor {
   /** Larger images are refused before decoding, so a tiny file cannot expand into gigabytes. */
@@ -28,12 +26,8 @@ public final class ImagePreprocessor {
   /** The normalised CHW pixels of {@code encoded} for a model described by {@code card}. */
   public static float[] preprocess(byte[] encoded, ModelCard card) {
     ActivationShape shape = card.input();
-    BufferedImage image = decode(encoded);
-    BufferedImage cropped = centreCrop(image, shape.height(), shape.width());
-    boolean grey = shape.channels() == 1
-        && cropped.getColorModel().getNumColorComponents() == 1;
-    BufferedImage sized = resize(cropped, shape.height(), shape.width(), grey);
-    float[] chw = ImageFolders.toChw(sized, shape.channels(), shape.height(), shape.width());
+    float[] chw = ImageFolders.toInput(decode(encoded), shape.channels(), shape.height(),
+        shape.width());
     float[] mean = card.mean();
     float[] std = card.std();
     int plane = shape.height() * shape.width();
@@ -69,38 +63,5 @@ public final class ImagePreprocessor {
       }
       throw ServeException.badRequest("the image cannot be decoded: " + e.getMessage());
     }
-  }
-
-  private static BufferedImage centreCrop(BufferedImage im, int h, int w) {
-    int sw = im.getWidth();
-    int sh = im.getHeight();
-    // Compare aspect ratios in integers: sw/sh against w/h.
-    if ((long) sw * h > (long) sh * w) {
-      int cw = Math.max(1, (int) Math.round((double) sh * w / h));
-      return im.getSubimage((sw - cw) / 2, 0, cw, sh);
-    }
-    if ((long) sw * h < (long) sh * w) {
-      int ch = Math.max(1, (int) Math.round((double) sw * h / w));
-      return im.getSubimage(0, (sh - ch) / 2, sw, ch);
-    }
-    return im;
-  }
-
-  private static BufferedImage resize(BufferedImage im, int h, int w, boolean grey) {
-    int type = grey ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB;
-    if (im.getWidth() == w && im.getHeight() == h && im.getType() == type) {
-      return im;
-    }
-    // Grey stays grey: drawing grey into RGB would apply a colour-space conversion.
-    BufferedImage out = new BufferedImage(w, h, type);
-    Graphics2D g = out.createGraphics();
-    try {
-      g.setRenderingHint(RenderingHints.KEY_INTERPOLATION,
-          RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-      g.drawImage(im, 0, 0, w, h, null);
-    } finally {
-      g.dispose();
-    }
-    return out;
   }
 }

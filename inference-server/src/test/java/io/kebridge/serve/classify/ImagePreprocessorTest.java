@@ -5,15 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.data.ImageFolders;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.serve.ServeException;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Images are cropped, resized and normalised exactly as the model card says. */
 class ImagePreprocessorTest {
@@ -55,6 +59,35 @@ class ImagePreprocessorTest {
     }
     float[] chw = ImagePreprocessor.preprocess(png(im), card(3, 2, 2, 0f, 1f));
     assertArrayEquals(new float[] {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1}, chw, 1e-6f);
+  }
+
+  @Test
+  void aServedImageIsTheTensorTheTrainingDataHeldForTheSameFile(@TempDir Path dir)
+      throws IOException {
+    // An odd-sized photo-like colour image and a grey one: the classify endpoint must see exactly
+    // what training and evaluation saw (same crop, resize and channels), or accuracy lies.
+    BufferedImage colour = new BufferedImage(37, 23, BufferedImage.TYPE_INT_RGB);
+    BufferedImage grey = new BufferedImage(19, 31, BufferedImage.TYPE_BYTE_GRAY);
+    for (int x = 0; x < 37; x++) {
+      for (int y = 0; y < 31; y++) {
+        if (y < 23) {
+          colour.setRGB(x, y, (x * 7 % 256) << 16 | (y * 11 % 256) << 8 | ((x + y) * 5 % 256));
+        }
+        if (x < 19) {
+          grey.getRaster().setSample(x, y, 0, (x * 13 + y * 3) % 256);
+        }
+      }
+    }
+    for (BufferedImage im : List.of(colour, grey)) {
+      int c = im == grey ? 1 : 3;
+      Path folder = dir.resolve(c + "/a");
+      Files.createDirectories(folder);
+      byte[] encoded = png(im);
+      Files.write(folder.resolve("0.png"), encoded);
+      float[] trained = ImageFolders.read("x", folder.getParent(), new int[] {8, 8}).image(0);
+      float[] served = ImagePreprocessor.preprocess(encoded, card(c, 8, 8, 0f, 1f));
+      assertArrayEquals(trained, served, 0f);
+    }
   }
 
   @Test

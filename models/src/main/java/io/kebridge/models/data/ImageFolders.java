@@ -16,8 +16,9 @@ import javax.imageio.ImageIO;
 
 /**
  * Reads a folder with one sub-folder per class (sorted by name) of PNG or JPEG images, decoded by
- * the JDK's ImageIO. Every image is resized to the size of the first one; the data is grayscale
- * when every image is, RGB otherwise.
+ * the JDK's ImageIO. Every image is centre-cropped to the aspect ratio of the target size (the
+ * first image's unless given) and resized to it, as {@link #toInput} does for served images; the
+ * data is grayscale when every image is, RGB otherwise.
  */
 public final class ImageFolders {
   private ImageFolders() {}
@@ -70,7 +71,7 @@ public final class ImageFolders {
     int c = allGray ? 1 : 3;
     float[][] images = new float[decoded.size()][];
     for (int i = 0; i < images.length; i++) {
-      images[i] = toChw(decoded.get(i), c, h, w);
+      images[i] = toInput(decoded.get(i), c, h, w);
     }
     return new Dataset(
         name,
@@ -94,17 +95,17 @@ public final class ImageFolders {
   }
 
   /**
-   * Resizes (bilinear) to {@code h x w} and returns channel-major pixels in [0, 1]: one channel
-   * (luma) or three (RGB).
+   * The network input for one decoded image: centre crop to the aspect ratio of {@code h x w},
+   * bilinear resize to {@code h x w}, channel-major pixels in [0, 1], one channel (luma) or three
+   * (RGB). Training data, evaluation data and the server's classify endpoint all go through this
+   * one method, so a served model sees an image exactly as its reported accuracy was measured.
    */
-  public static float[] toChw(BufferedImage src, int channels, int h, int w) {
-    if (channels == 1
-        && src.getType() == BufferedImage.TYPE_BYTE_GRAY
-        && src.getWidth() == w
-        && src.getHeight() == h) {
-      // Read grey samples directly: drawing into RGB would apply a colour-space conversion.
-      float[] out = new float[h * w];
-      var raster = src.getRaster();
+  public static float[] toInput(BufferedImage src, int channels, int h, int w) {
+    boolean grey = channels == 1 && src.getColorModel().getNumColorComponents() == 1;
+    BufferedImage im = resize(centreCrop(src, h, w), h, w, grey);
+    float[] out = new float[channels * h * w];
+    if (grey) {
+      var raster = im.getRaster();
       for (int y = 0; y < h; y++) {
         for (int x = 0; x < w; x++) {
           out[y * w + x] = raster.getSample(x, y, 0) / 255f;
@@ -112,16 +113,6 @@ public final class ImageFolders {
       }
       return out;
     }
-    BufferedImage im = src;
-    if (src.getWidth() != w || src.getHeight() != h || src.getType() != BufferedImage.TYPE_INT_RGB) {
-      im = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-      Graphics2D g = im.createGraphics();
-      g.setRenderingHint(
-          RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-      g.drawImage(src, 0, 0, w, h, null);
-      g.dispose();
-    }
-    float[] out = new float[channels * h * w];
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
         int rgb = im.getRGB(x, y);
@@ -137,6 +128,40 @@ public final class ImageFolders {
           out[2 * h * w + p] = b;
         }
       }
+    }
+    return out;
+  }
+
+  /** The largest centred region with the aspect ratio of {@code h x w} (a view, not a copy). */
+  private static BufferedImage centreCrop(BufferedImage im, int h, int w) {
+    int sw = im.getWidth();
+    int sh = im.getHeight();
+    // Compare aspect ratios in integers: sw/sh against w/h.
+    if ((long) sw * h > (long) sh * w) {
+      int cw = Math.max(1, (int) Math.round((double) sh * w / h));
+      return im.getSubimage((sw - cw) / 2, 0, cw, sh);
+    }
+    if ((long) sw * h < (long) sh * w) {
+      int ch = Math.max(1, (int) Math.round((double) sw * h / w));
+      return im.getSubimage(0, (sh - ch) / 2, sw, ch);
+    }
+    return im;
+  }
+
+  private static BufferedImage resize(BufferedImage im, int h, int w, boolean grey) {
+    int type = grey ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB;
+    if (im.getWidth() == w && im.getHeight() == h && im.getType() == type) {
+      return im;
+    }
+    // Grey stays grey: drawing grey into RGB would apply a colour-space conversion.
+    BufferedImage out = new BufferedImage(w, h, type);
+    Graphics2D g = out.createGraphics();
+    try {
+      g.setRenderingHint(
+          RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+      g.drawImage(im, 0, 0, w, h, null);
+    } finally {
+      g.dispose();
     }
     return out;
   }

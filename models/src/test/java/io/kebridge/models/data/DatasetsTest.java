@@ -136,6 +136,41 @@ class DatasetsTest {
   }
 
   @Test
+  void imagesOfAnotherAspectAreCentreCroppedNotStretched(@TempDir Path dir) throws Exception {
+    // A 12x4 image, red at the sides and blue in the centre 4x4 square, read at 2x2: a stretch
+    // would mix red into every pixel; the centre crop keeps only blue.
+    BufferedImage im = new BufferedImage(12, 4, BufferedImage.TYPE_INT_RGB);
+    for (int x = 0; x < 12; x++) {
+      for (int y = 0; y < 4; y++) {
+        im.setRGB(x, y, x >= 4 && x < 8 ? 0x0000ff : 0xff0000);
+      }
+    }
+    Files.createDirectories(dir.resolve("a"));
+    ImageIO.write(im, "png", dir.resolve("a/0.png").toFile());
+    png(dir.resolve("a/1.png"), 2, 2, 0x00ff00);
+    Dataset d = ImageFolders.read("x", dir, new int[] {2, 2});
+    assertArrayEquals(new float[] {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1}, d.image(0), 1e-6f);
+  }
+
+  @Test
+  void greyImagesStayGreyWhenResized(@TempDir Path dir) throws Exception {
+    // Drawing grey into RGB would gamma-convert it; a uniform grey must keep its value.
+    BufferedImage im = new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY);
+    for (int x = 0; x < 8; x++) {
+      for (int y = 0; y < 8; y++) {
+        im.getRaster().setSample(x, y, 0, 64);
+      }
+    }
+    Files.createDirectories(dir.resolve("a"));
+    ImageIO.write(im, "png", dir.resolve("a/0.png").toFile());
+    Dataset d = ImageFolders.read("x", dir, new int[] {4, 4});
+    assertEquals(1, d.shape().channels());
+    for (float v : d.image(0)) {
+      assertEquals(64 / 255f, v, 1e-6f);
+    }
+  }
+
+  @Test
   void anEmptyClassFolderOrUnreadableImageIsNamed(@TempDir Path dir) throws Exception {
     png(dir.resolve("a/0.png"), 4, 4, 0);
     Files.createDirectories(dir.resolve("b"));
