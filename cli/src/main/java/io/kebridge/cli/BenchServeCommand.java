@@ -3,11 +3,10 @@ package io.kebridge.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kebridge.serve.InferenceServer;
-import io.kebridge.serve.bench.LoadGenerator;
 import io.kebridge.serve.bench.LoadReport;
-import io.kebridge.serve.bench.LoadSettings;
 import io.kebridge.serve.bench.PreparedRequest;
 import io.kebridge.serve.bench.RawThroughput;
+import io.kebridge.serve.bench.ServeBenchmark;
 import io.kebridge.serve.config.ServerConfig;
 import io.kebridge.serve.config.VersionPolicy;
 import io.kebridge.serve.session.SessionSettings;
@@ -20,7 +19,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -73,6 +71,11 @@ public final class BenchServeCommand implements Runnable {
       description = "Unmeasured load before each measurement (default: ${DEFAULT-VALUE}).")
   String warmup;
 
+  @Option(names = "--initial-warmup", defaultValue = "10s", paramLabel = "TIME",
+      description = "Unmeasured load at the highest client count before the first measurement,"
+          + " so the JIT has compiled the serving paths (default: ${DEFAULT-VALUE}).")
+  String initialWarmup;
+
   @Option(names = "--binary",
       description = "Send inputs and receive outputs as binary tensor data instead of JSON.")
   boolean binary;
@@ -106,9 +109,14 @@ public final class BenchServeCommand implements Runnable {
       description = "In-process server: max queue delay (default: ${DEFAULT-VALUE}).")
   double maxQueueDelayMs;
 
+  @Option(names = "--batch-workers", defaultValue = "1", paramLabel = "N",
+      description = "In-process server: batch-running threads per model (default: ${DEFAULT-VALUE}).")
+  int batchWorkers;
+
   @Option(names = "--intra-op-threads", defaultValue = "0", paramLabel = "N",
-      description = "ONNX Runtime intra-op threads for the in-process server and the raw run;"
-          + " 0 = ONNX Runtime's default (default: ${DEFAULT-VALUE}).")
+      description = "In-process server: ONNX Runtime intra-op threads per session; 0 = its default."
+          + " The raw run always uses the default, every core: the machine's ceiling"
+          + " (default: ${DEFAULT-VALUE}).")
   int intraOpThreads;
 
   @Spec CommandLine.Model.CommandSpec command;
@@ -117,6 +125,7 @@ public final class BenchServeCommand implements Runnable {
   public void run() {
     Duration measure = parseDuration(duration, "--duration");
     Duration warm = parseDuration(warmup, "--warmup");
+    Duration firstWarm = parseDuration(initialWarmup, "--initial-warmup");
     if (url == null && repository == null) {
       throw new CommandLine.ParameterException(command.commandLine(),
           "give --url of a running server, or --repository to serve in-process");
@@ -137,6 +146,7 @@ public final class BenchServeCommand implements Runnable {
             .pollInterval(Duration.ZERO)
             .maxBatchSize(maxBatchSize)
             .maxQueueDelay(Duration.ofNanos(Math.round(maxQueueDelayMs * 1e6)))
+            .batchWorkers(batchWorkers)
             .intraOpThreads(intraOpThreads)
             .token(bearer)
             .build());
@@ -163,40 +173,32 @@ public final class BenchServeCommand implements Runnable {
       out.flush();
       Path file = modelFile != null ? modelFile : repositoryFile(meta);
       int rb = rawBatch != null ? rawBatch : maxBatchSize;
-      SessionSettings rawSettings = new SessionSettings(intraOpThreads, "all", false);
-      // Raw runs before and after the load: on a shared machine the two differ, and the spread
-      // tells how far the ratio can be trusted.
-      RawThroughput.Result before = file == null ? null
-          : RawThroughput.measure(file, rawSettings, rb, measure);
-      List<LoadReport> reports = new ArrayList<>();
-      for (int c : concurrency) {
-        LoadReport r = LoadGenerator.run(new LoadSettings(URI.create(base + modelPath + "/infer"),
-            c, warm, measure, batch, bearer), request);
-        reports.add(r);
-        out.printf(Locale.ROOT, "%8d %10d %7d %12.1f %12.1f %9.2f %9.2f %9.2f %8.2f%n", c,
-            r.requests(), r.errors(), r.requests() / r.seconds(), r.imagesPerSecond(), r.p50Ms(),
-            r.p90Ms(), r.p99Ms(), r.p99Ms() / r.p50Ms());
+      ServeBenchmark.Settings settings = new ServeBenchmark.Settings(
+          URI.create(base + modelPath + "/infer"), concurrency, firstWarm, warm, measure, batch,
+          bearer, file, SessionSettings.defaults(), rb);
+      ServeBenchmark.Result result = ServeBenchmark.run(settings, request, r -> {
+        out.printf(Locale.ROOT, "%8d %10d %7d %12.1f %12.1f %9.2f %9.2f %9.2f %8.2f%n",
+            r.concurrency(), r.requests(), r.errors(), r.requests() / r.seconds(),
+            r.imagesPerSecond(), r.p50Ms(), r.p90Ms(), r.p99Ms(), r.p99Ms() / r.p50Ms());
         if (r.firstError() != null) {
           out.println("         first error: " + r.firstError());
         }
         out.flush();
-      }
+      });
       if (file == null) {
         out.println("raw ONNX Runtime: skipped (give --repository or --model-file)");
         return;
       }
-      RawThroughput.Result after = RawThroughput.measure(file, rawSettings, rb, measure);
-      for (RawThroughput.Result raw : List.of(before, after)) {
+      for (RawThroughput.Result raw : List.of(result.before(), result.after())) {
         out.printf(Locale.ROOT, "raw ONNX Runtime %-6s the load, %s: batch %d, median %.3f ms per"
-                + " batch (min %.3f, %d runs) = %.1f images/s%n", raw == before ? "before" : "after",
-            file, rb, raw.medianMs(), raw.minMs(), raw.runs(), raw.imagesPerSecond());
+                + " batch (min %.3f, %d runs) = %.1f images/s%n",
+            raw == result.before() ? "before" : "after", file, rb, raw.medianMs(), raw.minMs(),
+            raw.runs(), raw.imagesPerSecond());
       }
-      double rawMean = (before.imagesPerSecond() + after.imagesPerSecond()) / 2;
-      for (LoadReport r : reports) {
+      for (LoadReport r : result.loads()) {
         out.printf(Locale.ROOT, "  %3d clients: server %.1f images/s = %.1f%% of raw ONNX Runtime"
                 + " (mean of before and after), p99/p50 %.2f, %d errors%n", r.concurrency(),
-            r.imagesPerSecond(), 100 * r.imagesPerSecond() / rawMean, r.p99Ms() / r.p50Ms(),
-            r.errors());
+            r.imagesPerSecond(), result.percentOfRaw(r), r.p99Ms() / r.p50Ms(), r.errors());
       }
       out.flush();
     } finally {

@@ -15,11 +15,9 @@ import io.kebridge.onnx.repository.ModelRepository;
 import io.kebridge.onnx.runtime.OrtForward;
 import io.kebridge.onnx.runtime.OrtSettings;
 import io.kebridge.serve.InferenceServer;
-import io.kebridge.serve.bench.LoadGenerator;
 import io.kebridge.serve.bench.LoadReport;
-import io.kebridge.serve.bench.LoadSettings;
 import io.kebridge.serve.bench.PreparedRequest;
-import io.kebridge.serve.bench.RawThroughput;
+import io.kebridge.serve.bench.ServeBenchmark;
 import io.kebridge.serve.config.ServerConfig;
 import io.kebridge.serve.session.SessionSettings;
 import io.kebridge.training.bench.TrainBenchmark;
@@ -46,15 +44,15 @@ final class BenchSuite {
   /** How big the suite is: the full one for the README, a quick one that proves the plumbing. */
   record Size(String trainInput, int trainWidth, int trainWindows, int evalImages,
       String inferInput, int inferClasses, int inferIterations, List<Integer> concurrency,
-      Duration serveDuration) {
+      Duration serveDuration, Duration serveInitialWarmup) {
     static Size full(Duration serveDuration) {
       return new Size("3x32x32", 0, 5, 2000, "3x224x224", 1000, 50, List.of(1, 4, 16),
-          serveDuration);
+          serveDuration, Duration.ofSeconds(10));
     }
 
     static Size quick() {
       return new Size("3x16x16", 4, 2, 64, "3x32x32", 10, 5, List.of(1, 4),
-          Duration.ofMillis(500));
+          Duration.ofMillis(500), Duration.ZERO);
     }
   }
 
@@ -174,24 +172,18 @@ final class BenchSuite {
     console.printf(Locale.ROOT, "serving: %s, %s requests of one image, %.1f s per client count%n",
         model, how, size.serveDuration().toMillis() / 1000.0);
     Path file = repo.resolve(model).resolve("1").resolve(ModelRepository.MODEL_FILE);
-    SessionSettings raw = new SessionSettings(0, "all", false);
-    RawThroughput.Result before = RawThroughput.measure(file, raw, 32, size.serveDuration());
-    PreparedRequest request = PreparedRequest.of("input", shape, binary, 7);
-    List<LoadReport> reports = new ArrayList<>();
-    for (int c : size.concurrency()) {
-      reports.add(LoadGenerator.run(new LoadSettings(
-          URI.create(server.url() + "/v2/models/" + model + "/infer"), c,
-          size.serveDuration().dividedBy(4), size.serveDuration(), 1, null), request));
-    }
-    RawThroughput.Result after = RawThroughput.measure(file, raw, 32, size.serveDuration());
-    double rawMean = (before.imagesPerSecond() + after.imagesPerSecond()) / 2;
+    ServeBenchmark.Result result = ServeBenchmark.run(new ServeBenchmark.Settings(
+        URI.create(server.url() + "/v2/models/" + model + "/infer"), size.concurrency(),
+        size.serveInitialWarmup(), size.serveDuration().dividedBy(4), size.serveDuration(), 1,
+        null, file, SessionSettings.defaults(), 32),
+        PreparedRequest.of("input", shape, binary, 7), r -> { });
+    double rawMean = result.rawImagesPerSecond();
     add("serve", model + " raw ONNX Runtime, batch 32", "throughput (mean before/after)",
         rawMean, "img/s");
-    for (LoadReport r : reports) {
+    for (LoadReport r : result.loads()) {
       String setting = model + " " + how + ", " + r.concurrency() + " clients";
       add("serve", setting, "throughput", r.imagesPerSecond(), "img/s");
-      add("serve", setting, "throughput / raw ONNX Runtime", 100 * r.imagesPerSecond() / rawMean,
-          "%");
+      add("serve", setting, "throughput / raw ONNX Runtime", result.percentOfRaw(r), "%");
       add("serve", setting, "p50 latency", r.p50Ms(), "ms");
       add("serve", setting, "p99 latency", r.p99Ms(), "ms");
       add("serve", setting, "errors", r.errors(), "");
