@@ -114,6 +114,10 @@ final class BenchSuite {
     String setting = "resnet18 imagenet-stem " + size.trainInput() + ", batch 32";
     add("train", setting, "training images/s (median)", r.imagesPerSecond(), "img/s");
     add("train", setting, "KE step (re-init+eval+save)", r.keStepSeconds(), "s");
+    add("train", setting, "KE step: re-init", r.reinitSeconds(), "s");
+    add("train", setting, "KE step: evaluation, dense+slim", r.evalSeconds(),
+        "s (" + size.evalImages() + " img)");
+    add("train", setting, "KE step: checkpoint+weights", r.saveSeconds(), "s");
     double generation = 1000.0 * 10 / r.imagesPerSecond();
     add("train", setting, "KE step share of a generation",
         100 * r.keStepSeconds() / (generation + r.keStepSeconds()), "% (10 epochs x 1000 img)");
@@ -126,19 +130,28 @@ final class BenchSuite {
     NetworkSpec dense = Architectures.build("resnet18",
         ArchitectureConfig.of(shape, size.inferClasses()));
     NetworkSpec slim = new KelsPlan(0.5).slimSpec(dense);
+    ModelProto denseModel = BenchInferCommand.randomModel(dense, "dense", "kels:0.5");
+    ModelProto slimModel = BenchInferCommand.randomModel(slim, "slim", "kels:0.5");
+    // Two threads at batch 1 and 32, as the target; one thread at batch 1 as well, where
+    // the slim network's small operators lose nothing to thread hand-offs.
+    compareDenseSlim(denseModel, slimModel, 2, List.of(1, 32));
+    compareDenseSlim(denseModel, slimModel, 1, List.of(1));
+  }
+
+  private void compareDenseSlim(ModelProto denseModel, ModelProto slimModel, int threads,
+      List<Integer> batches) {
     console.printf(Locale.ROOT, "inference: resnet18 %s dense vs kels:0.5 slim, ONNX Runtime, "
-        + "2 threads, interleaved%n", shape);
-    OrtSettings ort = OrtSettings.defaults();
-    try (OrtForward d = OrtForward.open(BenchInferCommand.randomModel(dense, "dense", "kels:0.5"),
-            ort);
-        OrtForward s = OrtForward.open(BenchInferCommand.randomModel(slim, "slim", "kels:0.5"),
-            ort)) {
+        + "%d thread(s), interleaved%n", size.inferInput(), threads);
+    OrtSettings ort = OrtSettings.defaults().withThreads(threads);
+    try (OrtForward d = OrtForward.open(denseModel, ort);
+        OrtForward s = OrtForward.open(slimModel, ort)) {
       List<List<LatencyResult>> r = InferenceBenchmark.compare(List.of(d, s),
-          new InferenceBenchmark.Settings(List.of(1, 32), 5, size.inferIterations(), ort));
+          new InferenceBenchmark.Settings(batches, 5, size.inferIterations(), ort));
       for (int i = 0; i < r.get(0).size(); i++) {
         LatencyResult dr = r.get(0).get(i);
         LatencyResult sr = r.get(1).get(i);
-        String setting = "resnet18 " + size.inferInput() + ", batch " + dr.batch();
+        String setting = "resnet18 " + size.inferInput() + ", batch " + dr.batch()
+            + (threads == 2 ? "" : ", " + threads + " thread" + (threads == 1 ? "" : "s"));
         add("infer", setting, "dense p50", dr.p50Ms(), "ms");
         add("infer", setting, "slim p50", sr.p50Ms(), "ms");
         add("infer", setting, "slim speed-up (p50 ratio)", dr.p50Ms() / sr.p50Ms(), "x");
