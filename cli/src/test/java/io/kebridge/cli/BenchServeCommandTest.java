@@ -23,6 +23,7 @@ class BenchServeCommandTest {
         .pollInterval(Duration.ZERO).intraOpThreads(1).build())) {
       CliRun r = CliRun.of("bench", "serve", "--url", server.url(), "--model", "digits",
           "--concurrency", "1,2", "--duration", "300ms", "--warmup", "100ms",
+          "--initial-warmup", "200ms",
           "--repository", repo.toString(), "--raw-batch", "4");
       assertEquals(0, r.exitCode(), r.err());
       assertTrue(r.out().contains("p99 ms"), r.out());
@@ -39,6 +40,7 @@ class BenchServeCommandTest {
     ServeCommandTest.exportModel(repo, "digits");
     CliRun r = CliRun.of("bench", "serve", "--repository", repo.toString(), "--model", "digits",
         "--binary", "--concurrency", "2", "--duration", "300ms", "--warmup", "100ms",
+        "--initial-warmup", "0s",
         "--intra-op-threads", "1");
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.out().contains("(in-process)") && r.out().contains("binary"), r.out());
