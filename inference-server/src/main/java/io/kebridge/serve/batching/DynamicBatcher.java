@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,10 +30,16 @@ import org.slf4j.LoggerFactory;
  * to the queue delay for more until the batch has {@code maxBatchSize} rows, stacks their rows in
  * its own reusable direct native-order buffers (zero-copy for ONNX Runtime), runs the shared
  * session once and hands every request its own rows of each output.
+ *
+ * <p>The wait is skipped when no other request is on its way: the HTTP layer {@linkplain
+ * #announce() announces} each request while its body is read and parsed, and a batch that finds
+ * the queue empty and nothing announced runs at once. A lone client then pays no queue delay,
+ * while concurrent clients, whose requests are announced while a batch forms, still share runs.
  */
 public final class DynamicBatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DynamicBatcher.class);
   private static final long IDLE_POLL_MS = 100;
+  private static final long WAIT_SLICE_NANOS = 250_000;
 
   private final ModelSession model;
   private final BatchingSettings settings;
@@ -40,6 +47,7 @@ public final class DynamicBatcher implements AutoCloseable {
   private final BlockingQueue<BatchRequest> queue;
   private final List<Thread> workers = new ArrayList<>();
   private final Set<String> outputNames;
+  private final AtomicInteger announced = new AtomicInteger();
   private volatile boolean closing;
 
   /** Starts the worker threads for {@code model}. */
@@ -73,6 +81,31 @@ public final class DynamicBatcher implements AutoCloseable {
           + settings.maxQueueSize() + " requests queued; retry later", 1);
     }
     return request;
+  }
+
+  /**
+   * Announces a request that is still being read: until the returned token is closed, a forming
+   * batch waits (up to the queue delay) for it. Close it once the request is parsed, before it is
+   * submitted, and on every failure path (try-with-resources).
+   */
+  public Arrival announce() {
+    announced.incrementAndGet();
+    return new Arrival();
+  }
+
+  /** A request on its way to this batcher; closing it (once or more) withdraws the announcement. */
+  public final class Arrival implements AutoCloseable {
+    private boolean closed;
+
+    private Arrival() {}
+
+    @Override
+    public void close() {
+      if (!closed) {
+        closed = true;
+        announced.decrementAndGet();
+      }
+    }
   }
 
   /** Requests waiting for a batch now. */
@@ -150,13 +183,18 @@ public final class DynamicBatcher implements AutoCloseable {
       while (rows < settings.maxBatchSize()) {
         BatchRequest next = queue.poll();
         if (next == null) {
+          if (announced.get() == 0) {
+            break; // nothing is on its way: waiting would only add latency
+          }
           long wait = deadline - System.nanoTime();
           if (wait <= 0) {
             break;
           }
-          next = queue.poll(wait, TimeUnit.NANOSECONDS);
+          // In slices, so that an announced request that fails before it is submitted does not
+          // hold the batch for the whole delay.
+          next = queue.poll(Math.min(wait, WAIT_SLICE_NANOS), TimeUnit.NANOSECONDS);
           if (next == null) {
-            break;
+            continue;
           }
         }
         if (rows + next.rows() > settings.maxBatchSize()) {

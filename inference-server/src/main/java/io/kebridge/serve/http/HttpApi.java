@@ -9,9 +9,11 @@ import io.kebridge.serve.ServeException;
 import io.kebridge.serve.classify.Classifier;
 import io.kebridge.serve.classify.MultipartBody;
 import io.kebridge.serve.config.ServerConfig;
+import io.kebridge.serve.batching.DynamicBatcher;
 import io.kebridge.serve.inference.InferenceService;
 import io.kebridge.serve.metrics.ServerMetrics;
 import io.kebridge.serve.protocol.EncodedBody;
+import io.kebridge.serve.protocol.InferRequest;
 import io.kebridge.serve.protocol.InferRequestParser;
 import io.kebridge.serve.repository.ModelRepository;
 import io.kebridge.serve.repository.ServedModel;
@@ -260,19 +262,24 @@ public final class HttpApi implements AutoCloseable {
   private void infer(Context ctx) {
     String name = ctx.pathParam("name");
     Optional<Long> v = version(ctx);
-    repository().find(name, v); // 404 before reading a body for a model that does not exist
-    byte[] body = RequestBodies.read(ctx, config.maxRequestBytes());
-    String header = ctx.header(BINARY_HEADER);
-    int jsonLength = body.length;
-    if (header != null) {
-      try {
-        jsonLength = Integer.parseInt(header.trim());
-      } catch (NumberFormatException e) {
-        throw ServeException.badRequest(BINARY_HEADER + " must be a byte count, got '"
-            + clip(header) + "'");
+    // 404 before reading a body for a model that does not exist; then announce the request to
+    // the model's batcher while its body is read, so a batch forming meanwhile waits for it.
+    InferRequest request;
+    try (DynamicBatcher.Arrival arrival = repository().find(name, v).batcher().announce()) {
+      byte[] body = RequestBodies.read(ctx, config.maxRequestBytes());
+      String header = ctx.header(BINARY_HEADER);
+      int jsonLength = body.length;
+      if (header != null) {
+        try {
+          jsonLength = Integer.parseInt(header.trim());
+        } catch (NumberFormatException e) {
+          throw ServeException.badRequest(BINARY_HEADER + " must be a byte count, got '"
+              + clip(header) + "'");
+        }
       }
+      request = InferRequestParser.parse(body, jsonLength);
     }
-    EncodedBody out = inference.infer(name, v, InferRequestParser.parse(body, jsonLength));
+    EncodedBody out = inference.infer(name, v, request);
     if (out.binary()) {
       ctx.header(BINARY_HEADER, Integer.toString(out.jsonLength()));
       ctx.contentType("application/octet-stream");
@@ -286,8 +293,10 @@ public final class HttpApi implements AutoCloseable {
   private void classify(Context ctx) {
     String name = ctx.pathParam("name");
     Optional<Long> v = version(ctx);
-    repository().find(name, v);
-    byte[] body = RequestBodies.read(ctx, config.maxRequestBytes());
+    byte[] body;
+    try (DynamicBatcher.Arrival arrival = repository().find(name, v).batcher().announce()) {
+      body = RequestBodies.read(ctx, config.maxRequestBytes());
+    }
     String type = ctx.contentType() == null ? "" : ctx.contentType();
     byte[] image = type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")
         ? MultipartBody.filePart(type, body) : body;

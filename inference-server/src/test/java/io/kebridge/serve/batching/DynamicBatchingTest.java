@@ -1,12 +1,15 @@
 package io.kebridge.serve.batching;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kebridge.serve.InferenceServer;
 import io.kebridge.serve.TestClient;
 import io.kebridge.serve.TestModels;
+import io.kebridge.serve.session.ModelSession;
+import io.kebridge.serve.session.SessionSettings;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -17,6 +20,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -111,6 +115,49 @@ class DynamicBatchingTest {
       }
       assertTrue(refused > 0, "a queue of one never overflowed under " + clients + " clients");
       assertEquals(200, client.postJson("/v2/models/digits/infer", body).statusCode());
+    }
+  }
+
+  @Test
+  void aLoneRequestRunsAtOnceButAnAnnouncedOneIsWaitedFor() throws Exception {
+    Path file = TestModels.write(repo, "digits", 1, 3);
+    float[][] images = TestModels.images(2, 5);
+    long[] shape = {1, 1, 8, 8};
+    // A queue delay far above what one run of the tiny model takes.
+    BatchingSettings settings = new BatchingSettings(8, Duration.ofSeconds(3), 16, 1);
+    try (ModelSession session = ModelSession.open("digits", 1, file, SessionSettings.defaults());
+        DynamicBatcher batcher = new DynamicBatcher(session, settings, BatchObserver.NONE)) {
+      long t0 = System.nanoTime();
+      BatchResult alone = batcher.submit(new BatchRequest(List.of(images[0]), List.of(shape)))
+          .result().get(10, TimeUnit.SECONDS);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      assertEquals(1, alone.batchRows());
+      assertTrue(seconds < 1.5, "a lone request waited " + seconds + " s for company");
+
+      // A second request announced while the first is queued joins the first one's run.
+      BatchRequest first;
+      try (DynamicBatcher.Arrival arrival = batcher.announce()) {
+        first = batcher.submit(new BatchRequest(List.of(images[0]), List.of(shape)));
+        Thread.sleep(300);
+        assertFalse(first.result().isDone(), "the batch ran without the announced request");
+        BatchRequest second =
+            batcher.submit(new BatchRequest(List.of(images[1]), List.of(shape)));
+        arrival.close();
+        assertEquals(2, second.result().get(10, TimeUnit.SECONDS).batchRows());
+      }
+      assertEquals(2, first.result().get(10, TimeUnit.SECONDS).batchRows());
+
+      // An announcement withdrawn without a request (a body that failed to parse) releases the
+      // waiting batch at once rather than after the whole delay.
+      DynamicBatcher.Arrival failed = batcher.announce();
+      BatchRequest waiting = batcher.submit(new BatchRequest(List.of(images[0]), List.of(shape)));
+      Thread.sleep(200);
+      assertFalse(waiting.result().isDone());
+      long t1 = System.nanoTime();
+      failed.close();
+      assertEquals(1, waiting.result().get(10, TimeUnit.SECONDS).batchRows());
+      double released = (System.nanoTime() - t1) / 1e9;
+      assertTrue(released < 1.5, "the batch waited " + released + " s after the withdrawal");
     }
   }
 
