@@ -30,12 +30,21 @@ public final class BenchCommand implements Runnable {
       description = "Load duration per server client count (default: ${DEFAULT-VALUE}).")
   String duration;
 
+  @Option(names = "--runs", defaultValue = "1", paramLabel = "N",
+      description = "Run the suite N times and report each figure's median (default:"
+          + " ${DEFAULT-VALUE}).")
+  int runs;
+
   @Option(names = "--quick",
       description = "Tiny sizes that check the suite works; the figures mean nothing.")
   boolean quick;
 
   @Override
   public void run() {
+    if (runs < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--runs must be at least 1, got " + runs);
+    }
     BenchSuite.Size size;
     try {
       size = quick ? BenchSuite.Size.quick()
@@ -43,9 +52,10 @@ public final class BenchCommand implements Runnable {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
-    String command = "ke bench" + (quick ? " --quick" : " --duration " + duration);
+    String command = "ke bench" + (quick ? " --quick" : " --duration " + duration)
+        + (runs > 1 ? " --runs " + runs : "");
     try {
-      new BenchSuite(size, spec.commandLine().getOut()).run(out, command);
+      new BenchSuite(size, runs, spec.commandLine().getOut()).run(out, command);
     } catch (IOException e) {
       throw new io.kebridge.models.ModelException("benchmark suite failed: " + e.getMessage(), e);
     }

@@ -56,34 +56,58 @@ final class BenchSuite {
     }
   }
 
-  /** One figure: what was measured, with which setting, its value and unit. */
-  record Figure(String benchmark, String setting, String metric, double value, String unit) {}
+  /**
+   * One figure: what was measured, with which setting, its value (the median over the suite's
+   * runs) and unit, and each run's value in order.
+   */
+  record Figure(String benchmark, String setting, String metric, double value, String unit,
+      List<Double> runs) {}
 
   private final Size size;
+  private final int runs;
   private final PrintWriter console;
+  /** The figures of the run in progress, in the order measured. */
   private final List<Figure> figures = new ArrayList<>();
 
-  BenchSuite(Size size, PrintWriter console) {
+  BenchSuite(Size size, int runs, PrintWriter console) {
+    if (runs < 1) {
+      throw new IllegalArgumentException("the suite needs at least one run, got " + runs);
+    }
     this.size = size;
+    this.runs = runs;
     this.console = console;
   }
 
-  /** Runs every benchmark and writes {@code bench.json} and {@code bench.md} into {@code out}. */
+  /**
+   * Runs every benchmark {@code runs} times and writes {@code bench.json} and {@code bench.md}
+   * into {@code out}. Each figure is the median of its runs: on a shared machine a noisy minute
+   * spoils one run's figures, not the summary.
+   */
   List<Figure> run(Path out, String command) throws IOException {
-    Path scratch = Files.createTempDirectory("ke-bench");
-    try {
-      train(scratch);
-      infer();
-      serve(scratch);
-    } finally {
-      Folders.deleteTree(scratch);
+    List<List<Figure>> all = new ArrayList<>();
+    for (int r = 1; r <= runs; r++) {
+      if (runs > 1) {
+        console.printf(Locale.ROOT, "== suite run %d of %d ==%n", r, runs);
+      }
+      figures.clear();
+      Path scratch = Files.createTempDirectory("ke-bench");
+      try {
+        train(scratch);
+        infer();
+        serve(scratch);
+      } finally {
+        Folders.deleteTree(scratch);
+      }
+      all.add(List.copyOf(figures));
     }
-    String markdown = markdown(command);
+    List<Figure> summary = medians(all);
+    String markdown = markdown(command, summary);
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("date", LocalDate.now().toString());
     json.put("command", command);
+    json.put("runs", runs);
     json.put("machine", machine());
-    json.put("figures", figures);
+    json.put("figures", summary);
     AtomicFiles.writeString(out.resolve("bench.json"),
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json));
     AtomicFiles.writeString(out.resolve("bench.md"), markdown);
@@ -92,11 +116,34 @@ final class BenchSuite {
     console.printf(Locale.ROOT, "wrote %s and %s%n", out.resolve("bench.json"),
         out.resolve("bench.md"));
     console.flush();
-    return figures;
+    return summary;
+  }
+
+  /** Per figure (first run's order), the median of its values over the runs. */
+  static List<Figure> medians(List<List<Figure>> runs) {
+    List<Figure> out = new ArrayList<>();
+    List<Figure> first = runs.get(0);
+    for (int i = 0; i < first.size(); i++) {
+      Figure f = first.get(i);
+      List<Double> values = new ArrayList<>();
+      for (List<Figure> run : runs) {
+        Figure g = run.get(i);
+        if (!g.benchmark().equals(f.benchmark()) || !g.setting().equals(f.setting())
+            || !g.metric().equals(f.metric())) {
+          throw new IllegalStateException("suite runs measured different figures: " + f + " and "
+              + g);
+        }
+        values.add(g.value());
+      }
+      double median = TrainBenchmark.median(values.stream().mapToDouble(Double::doubleValue)
+          .toArray());
+      out.add(new Figure(f.benchmark(), f.setting(), f.metric(), median, f.unit(), values));
+    }
+    return out;
   }
 
   private void add(String benchmark, String setting, String metric, double value, String unit) {
-    figures.add(new Figure(benchmark, setting, metric, value, unit));
+    figures.add(new Figure(benchmark, setting, metric, value, unit, List.of(value)));
     console.printf(Locale.ROOT, "  %-8s %-44s %-28s %12.3f %s%n", benchmark, setting, metric,
         value, unit);
     console.flush();
@@ -203,12 +250,14 @@ final class BenchSuite {
     }
   }
 
-  private String markdown(String command) {
+  private String markdown(String command, List<Figure> summary) {
     StringBuilder b = new StringBuilder();
     b.append("Command: `").append(command).append("`; date ").append(LocalDate.now())
-        .append("; machine: ").append(machineLine()).append(".\n\n");
+        .append("; machine: ").append(machineLine())
+        .append(runs > 1 ? "; each value the median of " + runs + " suite runs" : "")
+        .append(".\n\n");
     b.append("| benchmark | setting | figure | value |\n| --- | --- | --- | --- |\n");
-    for (Figure f : figures) {
+    for (Figure f : summary) {
       b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s %s |", f.benchmark(),
           f.setting(), f.metric(), format(f.value()), f.unit()).replace("  |", " |"))
           .append('\n');
