@@ -26,17 +26,8 @@ public final class ImagePreprocessor {
   /** The normalised CHW pixels of {@code encoded} for a model described by {@code card}. */
   public static float[] preprocess(byte[] encoded, ModelCard card) {
     ActivationShape shape = card.input();
-    float[] chw = ImageFolders.toInput(decode(encoded), shape.channels(), shape.height(),
-        shape.width());
-    float[] mean = card.mean();
-    float[] std = card.std();
-    int plane = shape.height() * shape.width();
-    for (int c = 0; c < shape.channels(); c++) {
-      for (int i = c * plane; i < (c + 1) * plane; i++) {
-        chw[i] = (chw[i] - mean[c]) / std[c];
-      }
-    }
-    return chw;
+    return card.normalization().normalize(ImageFolders.toInput(decode(encoded),
+        shape.channels(), shape.height(), shape.width()));
   }
 
   static BufferedImage decode(byte[] encoded) {

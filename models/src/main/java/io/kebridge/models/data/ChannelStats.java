@@ -1,10 +1,19 @@
 package io.kebridge.models.data;
 
-/** Per-channel mean and standard deviation of pixel values in [0, 1], for normalisation. */
+/**
+ * Per-channel mean and standard deviation of pixel values in [0, 1], for normalisation. A constant
+ * channel (std 0 or below 1e-12) keeps std 1, so it is only centred: trainer, exporter, pruner and
+ * server all read the stats from here and so agree, instead of dividing by zero.
+ */
 public record ChannelStats(float[] mean, float[] std) {
   public ChannelStats {
     mean = mean.clone();
     std = std.clone();
+    for (int c = 0; c < std.length; c++) {
+      if (!(std[c] > 1e-12f)) {
+        std[c] = 1f;
+      }
+    }
   }
 
   @Override

@@ -39,15 +39,10 @@ public final class Preprocessing {
       ActivationShape shape, ChannelStats stats, int cropPadding, boolean flip, boolean augment) {
     this.shape = shape;
     this.mean = stats.mean();
-    float[] raw = stats.std();
+    this.std = stats.std(); // a constant channel already has std 1 (ChannelStats)
     if (mean.length != shape.channels()) {
       throw new TrainingException(
           "normalisation has " + mean.length + " channels, images have " + shape.channels());
-    }
-    this.std = new float[raw.length];
-    for (int c = 0; c < raw.length; c++) {
-      // a constant channel (std 0) is only centred
-      std[c] = raw[c] > 1e-12f ? raw[c] : 1f;
     }
     int size = Math.min(shape.height(), shape.width());
     this.padding = cropPadding < 0 ? Math.max(1, Math.round(size / 8f)) : cropPadding;
