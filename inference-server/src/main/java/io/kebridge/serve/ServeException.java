@@ -56,4 +56,9 @@ public class ServeException extends RuntimeException {
   public int retryAfterSeconds() {
     return retryAfterSeconds;
   }
+
+  /** {@code s} cut to 100 characters for an error message, so a client cannot make it huge. */
+  public static String clip(String s) {
+    return s.length() > 100 ? s.substring(0, 100) + "..." : s;
+  }
 }

@@ -1,15 +1,17 @@
 package io.kebridge.serve.http;
 
+import static io.kebridge.serve.ServeException.clip;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.kebridge.serve.ServeException;
+import io.kebridge.serve.batching.DynamicBatcher;
 import io.kebridge.serve.classify.Classifier;
 import io.kebridge.serve.classify.MultipartBody;
 import io.kebridge.serve.config.ServerConfig;
-import io.kebridge.serve.batching.DynamicBatcher;
 import io.kebridge.serve.inference.InferenceService;
 import io.kebridge.serve.metrics.ServerMetrics;
 import io.kebridge.serve.protocol.EncodedBody;
@@ -360,10 +362,6 @@ public final class HttpApi implements AutoCloseable {
 
   private ModelRepository repository() {
     return inference.repository();
-  }
-
-  private static String clip(String s) {
-    return s.length() > 100 ? s.substring(0, 100) + "..." : s;
   }
 
   /** The port the server listens on (the chosen one when the configured port was 0). */

@@ -1,5 +1,7 @@
 package io.kebridge.serve.inference;
 
+import static io.kebridge.serve.ServeException.clip;
+
 import io.kebridge.serve.ServeException;
 import io.kebridge.serve.batching.BatchRequest;
 import io.kebridge.serve.batching.BatchResult;
@@ -186,9 +188,5 @@ public final class InferenceService {
 
   private static List<String> names(List<TensorSpec> specs) {
     return specs.stream().map(TensorSpec::name).toList();
-  }
-
-  private static String clip(String s) {
-    return s.length() > 100 ? s.substring(0, 100) + "..." : s;
   }
 }

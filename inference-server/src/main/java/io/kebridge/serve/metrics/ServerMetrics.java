@@ -6,7 +6,6 @@ import io.kebridge.serve.repository.ServedModel;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -32,10 +31,13 @@ public final class ServerMetrics implements BatchObserver, RepositoryListener {
   private final Map<String, ServedModel> current = new ConcurrentHashMap<>();
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
+  private final Map<String, DistributionSummary> batchSizes = new ConcurrentHashMap<>();
+  private final Map<String, Timer> inferenceTimes = new ConcurrentHashMap<>();
 
   /** Counts one answered request and records its latency. */
   public void request(String model, String endpoint, int status, long nanos) {
-    // Meters are cached: a registry lookup sorts and hashes tags, on every request otherwise.
+    // Meters are cached (here and per batch): a registry lookup sorts and hashes tags, on every
+    // request otherwise.
     counters.computeIfAbsent(model + '|' + endpoint + '|' + status, k ->
         Counter.builder("ke.requests")
             .description("HTTP requests answered, by model, endpoint and status")
@@ -55,20 +57,20 @@ public final class ServerMetrics implements BatchObserver, RepositoryListener {
 
   @Override
   public void batchRan(String model, long version, int rows, int requests, long inferenceNanos) {
-    Tags tags = Tags.of("model", model, "version", Long.toString(version));
-    DistributionSummary.builder("ke.batch.size")
-        .description("Rows per ONNX Runtime run")
-        .tags(tags)
-        .serviceLevelObjectives(BATCH_BUCKETS)
-        .register(registry)
+    String key = model + '|' + version;
+    batchSizes.computeIfAbsent(key, k -> DistributionSummary.builder("ke.batch.size")
+            .description("Rows per ONNX Runtime run")
+            .tags("model", model, "version", Long.toString(version))
+            .serviceLevelObjectives(BATCH_BUCKETS)
+            .register(registry))
         .record(rows);
-    Timer.builder("ke.inference")
-        .description("Time spent in ONNX Runtime per batch")
-        .tags(tags)
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofNanos(100_000))
-        .maximumExpectedValue(Duration.ofSeconds(10))
-        .register(registry)
+    inferenceTimes.computeIfAbsent(key, k -> Timer.builder("ke.inference")
+            .description("Time spent in ONNX Runtime per batch")
+            .tags("model", model, "version", Long.toString(version))
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofNanos(100_000))
+            .maximumExpectedValue(Duration.ofSeconds(10))
+            .register(registry))
         .record(inferenceNanos, TimeUnit.NANOSECONDS);
   }
 

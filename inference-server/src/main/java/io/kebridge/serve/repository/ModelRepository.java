@@ -1,5 +1,7 @@
 package io.kebridge.serve.repository;
 
+import static io.kebridge.serve.ServeException.clip;
+
 import io.kebridge.serve.ServeException;
 import io.kebridge.serve.batching.BatchObserver;
 import io.kebridge.serve.batching.BatchingSettings;
@@ -230,10 +232,6 @@ public final class ModelRepository implements AutoCloseable {
       return failures.entrySet().stream().filter(e -> e.getKey().startsWith(name + "/"))
           .map(Map.Entry::getValue).findFirst().orElse(null);
     }
-  }
-
-  private static String clip(String s) {
-    return s.length() > 100 ? s.substring(0, 100) + "..." : s;
   }
 
   /** The versions served for {@code name}, highest last; empty for an unknown model. */

@@ -34,6 +34,7 @@ public final class ModelSession implements AutoCloseable {
   private final List<TensorSpec> inputs;
   private final List<TensorSpec> outputs;
   private final ModelCard card;
+  private final boolean batchable;
   private volatile boolean closed;
 
   private ModelSession(String name, long version, Path file, OrtSession session,
@@ -44,6 +45,8 @@ public final class ModelSession implements AutoCloseable {
     this.session = session;
     this.inputs = List.copyOf(inputs);
     this.outputs = List.copyOf(outputs);
+    this.batchable = this.inputs.stream().allMatch(TensorSpec::batched)
+        && this.outputs.stream().allMatch(TensorSpec::batched);
     this.card = card;
   }
 
@@ -161,8 +164,7 @@ public final class ModelSession implements AutoCloseable {
 
   /** True when every input and output has a variable batch dimension, so requests can merge. */
   public boolean batchable() {
-    return inputs.stream().allMatch(TensorSpec::batched)
-        && outputs.stream().allMatch(TensorSpec::batched);
+    return batchable;
   }
 
   /** The input named {@code n}, if the model has one. */
