@@ -2,6 +2,7 @@ package io.kebridge.cli;
 
 import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
+import io.kebridge.models.io.Folders;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.training.bench.TrainBenchmark;

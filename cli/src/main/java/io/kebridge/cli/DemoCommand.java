@@ -9,6 +9,7 @@ import io.kebridge.models.card.ModelCard;
 import io.kebridge.models.data.Dataset;
 import io.kebridge.models.data.Datasets;
 import io.kebridge.models.io.AtomicFiles;
+import io.kebridge.models.io.Folders;
 import io.kebridge.models.run.RunDirectory;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.onnx.repository.ModelRepository;

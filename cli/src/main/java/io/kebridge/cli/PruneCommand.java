@@ -5,6 +5,7 @@ import io.kebridge.models.card.ModelCard;
 import io.kebridge.models.data.Dataset;
 import io.kebridge.models.data.Datasets;
 import io.kebridge.models.forward.Forward;
+import io.kebridge.models.io.Folders;
 import io.kebridge.models.run.RunDirectory;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.split.SplitPlan;

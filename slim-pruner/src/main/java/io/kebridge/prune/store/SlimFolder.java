@@ -3,6 +3,7 @@ package io.kebridge.prune.store;
 import io.kebridge.models.ModelException;
 import io.kebridge.models.card.ModelCard;
 import io.kebridge.models.io.AtomicFiles;
+import io.kebridge.models.io.Folders;
 import io.kebridge.models.run.RunDirectory;
 import io.kebridge.models.weights.SafeTensors;
 import io.kebridge.prune.PruneException;
@@ -15,10 +16,8 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Writes a slim network as a {@link RunDirectory} ({@code spec.json}, {@code weights.safetensors},
@@ -128,13 +127,8 @@ public final class SlimFolder {
 
   /** Removes a staging folder after a failure; problems go onto the original exception. */
   static void deleteTree(Path root, Exception cause) {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+    try {
+      Folders.deleteTree(root);
     } catch (IOException e) {
       cause.addSuppressed(e);
     }

@@ -3,11 +3,11 @@ package io.kebridge.training.run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kebridge.models.io.AtomicFiles;
+import io.kebridge.models.io.Folders;
 import io.kebridge.training.TrainingException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -51,7 +51,7 @@ public final class Checkpoints {
     Path folder = dir.resolve(name);
     try {
       if (Files.exists(folder)) {
-        deleteTree(folder);
+        Folders.deleteTree(folder);
       }
       Files.createDirectories(folder);
     } catch (IOException e) {
@@ -65,7 +65,7 @@ public final class Checkpoints {
     try (Stream<Path> s = Files.list(dir)) {
       for (Path p : s.toList()) {
         if (Files.isDirectory(p) && !p.getFileName().toString().equals(name)) {
-          deleteTree(p);
+          Folders.deleteTree(p);
         }
       }
     } catch (IOException e) {
@@ -115,14 +115,6 @@ public final class Checkpoints {
       return new Checkpoint(folder, Files.readString(state));
     } catch (IOException e) {
       throw new TrainingException("cannot read " + state + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static void deleteTree(Path p) throws IOException {
-    try (Stream<Path> walk = Files.walk(p)) {
-      for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(q);
-      }
     }
   }
 }

@@ -1,4 +1,4 @@
-package io.kebridge.cli;
+package io.kebridge.models.io;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -6,12 +6,15 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** Removes folders the CLI made itself (benchmark scratch space, a demo's derived outputs). */
-final class Folders {
+/**
+ * Removes folder trees ke-bridge made itself: staging and replaced folders, old checkpoints,
+ * benchmark scratch space, a demo's derived outputs.
+ */
+public final class Folders {
   private Folders() {}
 
   /** Deletes {@code dir} and everything below it; nothing happens when it does not exist. */
-  static void deleteTree(Path dir) throws IOException {
+  public static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }
