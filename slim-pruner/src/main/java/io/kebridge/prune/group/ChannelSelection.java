@@ -1,6 +1,5 @@
 package io.kebridge.prune.group;
 
-import io.kebridge.models.spec.Layer;
 import io.kebridge.models.split.KelsPlan;
 import io.kebridge.models.weights.Tensor;
 import io.kebridge.models.weights.Weights;
@@ -44,11 +43,10 @@ public final class ChannelSelection {
       }
       double[] score = new double[g.channels()];
       for (String producer : g.producers()) {
-        Layer layer = groups.spec().layer(producer);
         String name = producer + ".weight";
         if (!weights.has(name)) {
           throw new PruneException("the weights have no tensor " + name + " to rank channels of "
-              + "group " + g.id() + " by (layer " + layer.name() + ")");
+              + "group " + g.id() + " by (layer " + producer + ")");
         }
         Tensor w = weights.get(name);
         int perChannel = w.data().length / g.channels();

@@ -23,10 +23,7 @@ public final class BatchProducer implements AutoCloseable {
 
   private BatchProducer(
       Dataset data, Preprocessing prep, int batchSize, long seed, int generation, int epoch) {
-    int n = data.size();
-    int full = n / batchSize;
-    int rest = n % batchSize;
-    this.batches = full + (rest >= 2 ? 1 : 0);
+    this.batches = batchesPerEpoch(data.size(), batchSize);
     long mixed = mix(seed, generation, epoch);
     this.thread =
         new Thread(

@@ -117,13 +117,10 @@ public final class KeGraph implements AutoCloseable {
 
     List<String> names = new ArrayList<>();
     List<Variable<TFloat32>> params = new ArrayList<>();
-    List<Boolean> decayed = new ArrayList<>();
     for (ParamSpec p : spec.params()) {
       if (p.kind().trainable()) {
         names.add(p.name());
         params.add(net.variable(p.name()));
-        // The reference applies weight decay to every parameter (its no_bn_decay is off).
-        decayed.add(true);
       }
     }
     trainableNames.addAll(names);
@@ -133,7 +130,6 @@ public final class KeGraph implements AutoCloseable {
             loss,
             names,
             params,
-            decayed,
             learningRate,
             settings.momentum(),
             settings.weightDecay(),

@@ -238,12 +238,11 @@ public final class KeTrainer {
         KeResult r = t.run();
         baselines.put(b, r);
         if (r.cancelled()) {
-          result = withBaselines(result, baselines, true);
-          HtmlReport.write(dir, config, result);
-          return result;
+          break;
         }
       }
-      result = withBaselines(result, baselines, false);
+      result = withBaselines(result, baselines,
+          baselines.values().stream().anyMatch(KeResult::cancelled));
     }
     if (mode == Mode.KE) {
       HtmlReport.write(dir, config, result);

@@ -29,10 +29,10 @@ public final class MomentumSgd {
 
   /**
    * Builds the update of {@code params} (trainable variables only: weights, biases, batch-norm
-   * gamma and beta) for {@code loss}.
+   * gamma and beta) for {@code loss}. Weight decay applies to every parameter, as in the KE
+   * reference (its {@code no_bn_decay} is off).
    *
    * @param names the parameter names, used to name the momentum slots {@code momentum/NAME}
-   * @param decayed which parameters get weight decay
    * @param after further ops the update groups with (batch-norm running-average updates)
    */
   public static MomentumSgd build(
@@ -40,7 +40,6 @@ public final class MomentumSgd {
       Operand<TFloat32> loss,
       List<String> names,
       List<Variable<TFloat32>> params,
-      List<Boolean> decayed,
       Operand<TFloat32> learningRate,
       double momentum,
       double weightDecay,
@@ -68,7 +67,7 @@ public final class MomentumSgd {
     for (int i = 0; i < params.size(); i++) {
       Variable<TFloat32> p = params.get(i);
       Operand<TFloat32> g = grads.<TFloat32>dy(i);
-      if (decayed.get(i) && weightDecay != 0) {
+      if (weightDecay != 0) {
         g = ordered.math.add(g, ordered.math.mul(p, wd));
       }
       updates.add(ordered.train.applyMomentum(p, slots.get(i), learningRate, g, mom));
