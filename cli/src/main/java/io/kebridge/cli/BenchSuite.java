@@ -70,10 +70,8 @@ final class BenchSuite {
   /** The figures of the run in progress, in the order measured. */
   private final List<Figure> figures = new ArrayList<>();
 
+  /** A suite of {@code runs} runs (at least one; {@code ke bench --runs} checks it). */
   BenchSuite(Size size, int runs, PrintWriter console) {
-    if (runs < 1) {
-      throw new IllegalArgumentException("the suite needs at least one run, got " + runs);
-    }
     this.size = size;
     this.runs = runs;
     this.console = console;
@@ -85,6 +83,13 @@ final class BenchSuite {
    * spoils one run's figures, not the summary.
    */
   List<Figure> run(Path out, String command) throws IOException {
+    // The ResNet-18 pair the inference and serving benchmarks share, built once (random weights
+    // with a fixed seed: every run measures the same files).
+    NetworkSpec dense = Architectures.build("resnet18",
+        ArchitectureConfig.of(ActivationShape.parse(size.inferInput()), size.inferClasses()));
+    NetworkSpec slim = new KelsPlan(0.5).slimSpec(dense);
+    ModelProto denseModel = BenchInferCommand.randomModel(dense, "dense", "kels:0.5");
+    ModelProto slimModel = BenchInferCommand.randomModel(slim, "slim", "kels:0.5");
     List<List<Figure>> all = new ArrayList<>();
     for (int r = 1; r <= runs; r++) {
       if (runs > 1) {
@@ -94,8 +99,8 @@ final class BenchSuite {
       Path scratch = Files.createTempDirectory("ke-bench");
       try {
         train(scratch);
-        infer();
-        serve(scratch);
+        infer(denseModel, slimModel);
+        serve(scratch, slim.input().shape(), slimModel);
       } finally {
         Folders.deleteTree(scratch);
       }
@@ -173,13 +178,7 @@ final class BenchSuite {
         (r.rssAfterBytes() - r.rssBeforeBytes()) / 1048576.0, "MiB");
   }
 
-  private void infer() {
-    ActivationShape shape = ActivationShape.parse(size.inferInput());
-    NetworkSpec dense = Architectures.build("resnet18",
-        ArchitectureConfig.of(shape, size.inferClasses()));
-    NetworkSpec slim = new KelsPlan(0.5).slimSpec(dense);
-    ModelProto denseModel = BenchInferCommand.randomModel(dense, "dense", "kels:0.5");
-    ModelProto slimModel = BenchInferCommand.randomModel(slim, "slim", "kels:0.5");
+  private void infer(ModelProto denseModel, ModelProto slimModel) {
     // Two threads at batch 1 and 32, as the target; one thread at batch 1 as well, where
     // the slim network's small operators lose nothing to thread hand-offs.
     compareDenseSlim(denseModel, slimModel, 2, List.of(1, 32));
@@ -208,31 +207,26 @@ final class BenchSuite {
     }
   }
 
-  private void serve(Path scratch) {
+  private void serve(Path scratch, ActivationShape slimInput, ModelProto slimModel) {
     Path repo = scratch.resolve("repository");
     NetworkSpec small = Architectures.build("small-cnn",
         ArchitectureConfig.of(new ActivationShape(1, 28, 28), 10));
-    NetworkSpec slimResnet = new KelsPlan(0.5).slimSpec(Architectures.build("resnet18",
-        ArchitectureConfig.of(ActivationShape.parse(size.inferInput()), size.inferClasses())));
-    ModelRepository.write(repo, "small-cnn", 1,
+    Path smallFile = ModelRepository.write(repo, "small-cnn", 1,
         BenchInferCommand.randomModel(small, "dense", "kels:0.5"), 32);
-    ModelProto slimModel = BenchInferCommand.randomModel(slimResnet, "slim", "kels:0.5");
-    ModelRepository.write(repo, "resnet18-slim", 1, slimModel, 32);
+    Path slimFile = ModelRepository.write(repo, "resnet18-slim", 1, slimModel, 32);
     try (InferenceServer server = InferenceServer.start(
         ServerConfig.builder(repo).port(0).pollInterval(Duration.ZERO).build())) {
-      load(server, repo, "small-cnn", new long[] {1, 1, 28, 28}, false);
-      ActivationShape s = slimResnet.input().shape();
-      load(server, repo, "resnet18-slim", new long[] {1, s.channels(), s.height(), s.width()},
-          true);
+      load(server, smallFile, "small-cnn", new long[] {1, 1, 28, 28}, false);
+      load(server, slimFile, "resnet18-slim",
+          new long[] {1, slimInput.channels(), slimInput.height(), slimInput.width()}, true);
     }
   }
 
-  private void load(InferenceServer server, Path repo, String model, long[] shape,
+  private void load(InferenceServer server, Path file, String model, long[] shape,
       boolean binary) {
     String how = binary ? "binary" : "JSON";
     console.printf(Locale.ROOT, "serving: %s, %s requests of one image, %.1f s per client count%n",
         model, how, size.serveDuration().toMillis() / 1000.0);
-    Path file = repo.resolve(model).resolve("1").resolve(ModelRepository.MODEL_FILE);
     ServeBenchmark.Result result = ServeBenchmark.run(new ServeBenchmark.Settings(
         URI.create(server.url() + "/v2/models/" + model + "/infer"), size.concurrency(),
         size.serveInitialWarmup(), size.serveDuration().dividedBy(4), size.serveDuration(), 1,

@@ -24,10 +24,10 @@ final class Reports {
   static ReportSection costSection(CostComparison c, Double denseAccuracy, Double slimAccuracy) {
     List<List<String>> rows = new ArrayList<>();
     boolean measured = c.latency() != null;
-    rows.add(List.of("dense", pct(denseAccuracy), fmt(c.dense().params()), fmt(c.dense().macs()),
+    rows.add(List.of("dense", TrainProgress.pct(denseAccuracy), fmt(c.dense().params()), fmt(c.dense().macs()),
         fmt(c.dense().ops()),
         measured ? String.format(Locale.ROOT, "%.3f ms", c.latency().denseMedianMs()) : "-"));
-    rows.add(List.of("slim " + c.split(), pct(slimAccuracy), fmt(c.slim().params()),
+    rows.add(List.of("slim " + c.split(), TrainProgress.pct(slimAccuracy), fmt(c.slim().params()),
         fmt(c.slim().macs()), fmt(c.slim().ops()),
         measured ? String.format(Locale.ROOT, "%.3f ms", c.latency().slimMedianMs()) : "-"));
     rows.add(List.of("reduction", "",
@@ -95,9 +95,5 @@ final class Reports {
 
   private static String fmt(long v) {
     return String.format(Locale.ROOT, "%,d", v);
-  }
-
-  private static String pct(Double v) {
-    return v == null ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * v);
   }
 }
