@@ -47,16 +47,7 @@ public final class InferenceBenchmark {
 
   /** Measures every batch size on an open model (opened with {@code settings.ort()}). */
   public static List<LatencyResult> run(OrtForward model, Settings settings) {
-    List<LatencyResult> out = new ArrayList<>();
-    for (int batch : settings.batchSizes()) {
-      out.add(measure(model, batch, settings.warmup(), settings.iterations()));
-    }
-    return out;
-  }
-
-  /** Measures one batch size on an open model. */
-  public static LatencyResult measure(OrtForward f, int batch, int warmup, int iterations) {
-    return interleaved(List.of(f), batch, warmup, iterations).get(0);
+    return compare(List.of(model), settings).get(0);
   }
 
   /**

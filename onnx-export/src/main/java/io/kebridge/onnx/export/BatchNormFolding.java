@@ -30,28 +30,26 @@ public final class BatchNormFolding {
   /** The network with every foldable batch-norm merged into its convolution. */
   public static Result fold(NetworkSpec spec, Weights weights) {
     weights.checkMatches(spec);
-    Map<String, Layer.Conv2d> foldInto = new HashMap<>();
+    // A folded batch-norm's consumers read its conv instead; the conv takes the batch-norm's
+    // parameters.
+    Map<String, String> renamed = new HashMap<>();
+    Map<String, Layer.BatchNorm> bnOfConv = new HashMap<>();
     for (Layer layer : spec.layers()) {
       if (layer instanceof Layer.BatchNorm bn
           && spec.layer(bn.input()) instanceof Layer.Conv2d conv
           && spec.consumers(conv.name()).size() == 1
           && !conv.name().equals(spec.output())) {
-        foldInto.put(bn.name(), conv);
+        renamed.put(bn.name(), conv.name());
+        bnOfConv.put(conv.name(), bn);
       }
     }
-    if (foldInto.isEmpty()) {
+    if (renamed.isEmpty()) {
       return new Result(spec, weights, 0);
     }
-    Map<String, String> renamed = new HashMap<>();
     Map<String, Tensor> replaced = new HashMap<>();
-    Map<String, Layer.BatchNorm> bnOfConv = new HashMap<>();
-    for (Map.Entry<String, Layer.Conv2d> e : foldInto.entrySet()) {
-      renamed.put(e.getKey(), e.getValue().name());
-      bnOfConv.put(e.getValue().name(), (Layer.BatchNorm) spec.layer(e.getKey()));
-    }
     List<Layer> layers = new ArrayList<>();
     for (Layer layer : spec.layers()) {
-      if (foldInto.containsKey(layer.name())) {
+      if (renamed.containsKey(layer.name())) {
         continue;
       }
       Layer l = layer;
@@ -76,7 +74,7 @@ public final class BatchNormFolding {
       Tensor t = replaced.get(p.name());
       tensors.add(t != null ? t : weights.get(p.name()));
     }
-    return new Result(folded, Weights.of(tensors), foldInto.size());
+    return new Result(folded, Weights.of(tensors), renamed.size());
   }
 
   private static void foldParams(

@@ -83,7 +83,6 @@ public final class OnnxImporter {
     private final List<Layer> layers = new ArrayList<>();
     private final Map<String, ActivationShape> shapes = new HashMap<>();
     private final Map<String, Tensor> tensors = new LinkedHashMap<>();
-    private final Set<String> layerNames = new HashSet<>();
     /** Dense layers made from a MatMul, still waiting for the Add that carries their bias. */
     private final Set<String> biasless = new HashSet<>();
     private final Map<String, String> softmaxInput = new HashMap<>();
@@ -458,7 +457,6 @@ public final class OnnxImporter {
       }
       shapes.put(layer.name(), out);
       layers.add(layer);
-      layerNames.add(layer.name());
     }
 
     private void alias(Value v) {
@@ -471,7 +469,7 @@ public final class OnnxImporter {
       if (weightName != null && weightName.endsWith(".weight") && weightName.length() > 7) {
         base = weightName.substring(0, weightName.length() - 7);
       }
-      if (base == null || layerNames.contains(base)) {
+      if (base == null || shapes.containsKey(base)) {
         base = node.getName().isEmpty() ? node.getOutput(0) : node.getName();
       }
       // TensorFlow names variables after layers and accepts only [A-Za-z0-9.][A-Za-z0-9_.-]* (a
@@ -482,7 +480,8 @@ public final class OnnxImporter {
         base = "layer" + index;
       }
       String name = base;
-      for (int i = 2; layerNames.contains(name) || name.equals(OnnxFormat.INPUT); i++) {
+      // Every layer added so far, the input included, has its shape recorded under its name.
+      for (int i = 2; shapes.containsKey(name); i++) {
         name = base + "_" + i;
       }
       return name;
