@@ -177,7 +177,9 @@ public final class HttpApi implements AutoCloseable {
             throw ServeException.unavailable("the server is shutting down", 1);
           }
           String name = ctx.pathParamMap().get("name");
-          if (name != null && !repository().versions(name).isEmpty()) {
+          // Known models only, so metrics carry no tag a client made up (a served model always
+          // has at least one version in the live map).
+          if (name != null && repository().models().containsKey(name)) {
             model = name;
           }
         }
