@@ -183,7 +183,7 @@ public final class ExportCommand implements Runnable {
           card.labels(), card.input(), card.layout(), card.mean(), card.std(), acc,
           card.version(), card.extra());
       return new Network(spec, contents.weights(), dense,
-          "dense " + spec.architecture() + " generation " + g, generationWeights(dir, g));
+          "dense " + spec.architecture() + " generation " + g, dir.generationWeightsFile(g));
     }
     SplitPlan plan = SplitPlan.parse(card.split(), 0);
     SlimNetwork cut = SlimPruner.prune(spec, contents.weights(), plan);
@@ -196,7 +196,7 @@ public final class ExportCommand implements Runnable {
         number(contents.metadata().get("slim_accuracy")), extra);
     return new Network(cut.spec(), cut.weights(), slimCard,
         "slim " + cut.spec().architecture() + " (" + plan.describe() + ") generation " + g,
-        generationWeights(dir, g));
+        dir.generationWeightsFile(g));
   }
 
   /** The first test images of the card's dataset, a fixed share of every class, normalised. */
@@ -219,10 +219,6 @@ public final class ExportCommand implements Runnable {
       images[i] = card.normalization().normalize(sample.image(i));
     }
     return images;
-  }
-
-  private static Path generationWeights(RunDirectory dir, int g) {
-    return dir.generationDir(g).resolve("weights.safetensors");
   }
 
   /** The SHA-256 of the weights file the export came from: provenance that names exact bytes. */

@@ -37,6 +37,9 @@ import java.util.stream.Stream;
  * Training adds its own resume state, metrics and report beside these; other tools ignore them.
  */
 public final class RunDirectory {
+  private static final String WEIGHTS_FILE = "weights.safetensors";
+  private static final String MASKS_FILE = "masks.safetensors";
+
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -97,7 +100,7 @@ public final class RunDirectory {
 
   /** The weights of a slim or imported network (not of a run's generations). */
   public Path weightsFile() {
-    return dir.resolve("weights.safetensors");
+    return dir.resolve(WEIGHTS_FILE);
   }
 
   /** The folder of generation {@code g} (1-based). */
@@ -146,7 +149,7 @@ public final class RunDirectory {
       s.forEach(
           p -> {
             String n = p.getFileName().toString();
-            if (n.matches("gen-\\d+") && Files.isRegularFile(p.resolve("weights.safetensors"))) {
+            if (n.matches("gen-\\d+") && Files.isRegularFile(p.resolve(WEIGHTS_FILE))) {
               out.add(Integer.parseInt(n.substring(4)));
             }
           });
@@ -155,6 +158,16 @@ public final class RunDirectory {
     }
     out.sort(null);
     return out;
+  }
+
+  /** The weights file of generation {@code g}. */
+  public Path generationWeightsFile(int g) {
+    return generationDir(g).resolve(WEIGHTS_FILE);
+  }
+
+  /** The masks file of generation {@code g}. */
+  public Path generationMasksFile(int g) {
+    return generationDir(g).resolve(MASKS_FILE);
   }
 
   /** The last finished generation; fails when there is none. */
@@ -168,7 +181,7 @@ public final class RunDirectory {
 
   /** Weights and metadata after generation {@code g}. */
   public SafeTensors.Contents generationWeights(int g) {
-    Path f = generationDir(g).resolve("weights.safetensors");
+    Path f = generationWeightsFile(g);
     if (!Files.isRegularFile(f)) {
       throw new ModelException(dir + " has no weights for generation " + g + " (generations: "
           + generations() + ")");
@@ -178,12 +191,12 @@ public final class RunDirectory {
 
   /** Writes the weights (and metadata such as accuracies) of generation {@code g}. */
   public void writeGenerationWeights(int g, Weights weights, Map<String, String> metadata) {
-    SafeTensors.write(generationDir(g).resolve("weights.safetensors"), weights, metadata);
+    SafeTensors.write(generationWeightsFile(g), weights, metadata);
   }
 
   /** Masks of generation {@code g}, by parameter name. */
   public Map<String, Mask> generationMasks(int g) {
-    Path f = generationDir(g).resolve("masks.safetensors");
+    Path f = generationMasksFile(g);
     Weights w = SafeTensors.read(f).weights();
     Map<String, Mask> out = new java.util.LinkedHashMap<>();
     for (Tensor t : w.tensors().values()) {
@@ -202,6 +215,6 @@ public final class RunDirectory {
     for (Mask m : masks.values()) {
       t.add(new Tensor(m.param(), m.shape(), m.toFloats()));
     }
-    SafeTensors.write(generationDir(g).resolve("masks.safetensors"), Weights.of(t));
+    SafeTensors.write(generationMasksFile(g), Weights.of(t));
   }
 }

@@ -405,11 +405,10 @@ public final class KeTrainer {
             genSeconds += em.seconds();
           }
         }
-        Path genDir = dir.relativize(run.generationDir(gen));
         GenerationResult result =
             new GenerationResult(gen, dense, slim, genSeconds, 0,
-                genDir.resolve("weights.safetensors").toString(),
-                genDir.resolve("masks.safetensors").toString());
+                dir.relativize(run.generationWeightsFile(gen)).toString(),
+                dir.relativize(run.generationMasksFile(gen)).toString());
         genLog.add(result);
         boolean finished = gen == gens;
         checkpoint(checkpoints, g, new TrainingState(gen + 1, 0, finished,
