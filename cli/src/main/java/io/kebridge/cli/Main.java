@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
       PruneCommand.class,
       ExportCommand.class,
       ImportCommand.class,
+      EvalCommand.class,
       ServeCommand.class,
       DemoCommand.class,
       CompareCommand.class,
