@@ -121,9 +121,13 @@ class DatasetsTest {
       out.write(new byte[100]);
       Path file = dir.resolve("hostile-" + kind);
       Files.write(file, bytes.toByteArray());
-      ModelException e = assertThrows(ModelException.class, () -> kind.equals("images")
-          ? IdxFiles.readImages(() -> Files.newInputStream(file), file.toString())
-          : IdxFiles.readLabels(() -> Files.newInputStream(file), file.toString()));
+      ModelException e = assertThrows(ModelException.class, () -> {
+        if (kind.equals("images")) {
+          IdxFiles.readImages(() -> Files.newInputStream(file), file.toString());
+        } else {
+          IdxFiles.readLabels(() -> Files.newInputStream(file), file.toString());
+        }
+      });
       assertTrue(e.getMessage().startsWith(file + " is truncated or lies in its header: it"
           + " announces 2147483647 " + kind), e.getMessage());
     }
