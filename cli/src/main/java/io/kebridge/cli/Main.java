@@ -27,6 +27,8 @@ import picocli.CommandLine.Option;
       DemoCommand.class,
       CompareCommand.class,
       BenchCommand.class,
+      CompletionCommand.class,
+      ReferenceCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
