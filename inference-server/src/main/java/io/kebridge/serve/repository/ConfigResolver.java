@@ -83,8 +83,10 @@ public final class ConfigResolver {
     boolean merge = declared > 0 && (!hasFile || file.hasDynamicBatching());
     int limit = declared > 0 ? Math.min(declared, server.maxBatchSize()) : 1;
     ModelDynamicBatching dyn = file.getDynamicBatching();
-    Duration delay = hasFile ? Duration.ofNanos(dyn.getMaxQueueDelayMicroseconds() * 1000)
-        : server.maxQueueDelay();
+    // 0 (proto3's unset) means the server's delay, in which a batch waits only while another
+    // request is on its way; so the `dynamic_batching {}` that ke export writes batches well here.
+    Duration delay = dyn.getMaxQueueDelayMicroseconds() > 0
+        ? Duration.ofNanos(dyn.getMaxQueueDelayMicroseconds() * 1000) : server.maxQueueDelay();
     List<Integer> preferred = new ArrayList<>();
     for (int p : dyn.getPreferredBatchSizeList()) {
       if (p < 1 || p > Math.max(declared, 1)) {
