@@ -67,7 +67,10 @@ class TokenAndShutdownTest {
       CompletableFuture<Void> stopping = CompletableFuture.runAsync(server::close);
       Thread.sleep(100);
       HttpResponse<byte[]> ready = client.get("/v2/health/ready");
-      assertEquals(503, ready.statusCode(), "readiness must fail while draining");
+      // 400 from the server while it drains (the protocol's "no"), or 503 from Jetty once its
+      // own graceful stop has begun.
+      assertTrue(ready.statusCode() == 400 || ready.statusCode() == 503,
+          "readiness must fail while draining, got " + ready.statusCode());
       stopping.get();
       for (Future<HttpResponse<byte[]>> f : inFlight) {
         assertEquals(200, f.get().statusCode());
