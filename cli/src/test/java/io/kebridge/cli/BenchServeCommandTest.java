@@ -19,7 +19,7 @@ class BenchServeCommandTest {
   @Test
   void benchAgainstARunningServerPrintsPercentilesAndTheRawRatio() {
     ServeCommandTest.exportModel(repo, "digits");
-    try (InferenceServer server = InferenceServer.start(ServerConfig.builder(repo).port(0)
+    try (InferenceServer server = InferenceServer.start(ServerConfig.builder(repo).port(0).grpcPort(0)
         .pollInterval(Duration.ZERO).intraOpThreads(1).build())) {
       CliRun r = CliRun.of("bench", "serve", "--url", server.url(), "--model", "digits",
           "--concurrency", "1,2", "--duration", "300ms", "--warmup", "100ms",

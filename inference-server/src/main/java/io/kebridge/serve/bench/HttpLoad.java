@@ -1,0 +1,52 @@
+package io.kebridge.serve.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/** The benchmark's request over REST with java.net.http (HTTP/1.1, one connection per client). */
+public final class HttpLoad implements LoadClient {
+  private final HttpClient client = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5))
+      .build();
+  private final HttpRequest request;
+
+  /** Posts {@code request} to {@code inferUri}, with the bearer {@code token} when not null. */
+  public HttpLoad(URI inferUri, PreparedRequest request, String token) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(inferUri)
+        .timeout(Duration.ofSeconds(60))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(request.body()));
+    if (request.jsonLength() >= 0) {
+      b.header("Inference-Header-Content-Length", Integer.toString(request.jsonLength()))
+          .header("Content-Type", "application/octet-stream");
+    } else {
+      b.header("Content-Type", "application/json");
+    }
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    this.request = b.build();
+  }
+
+  @Override
+  public String send() {
+    try {
+      HttpResponse<byte[]> r = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+      if (r.statusCode() == 200) {
+        return null;
+      }
+      return r.statusCode() + " "
+          + new String(r.body(), 0, Math.min(200, r.body().length), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return e.toString();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    }
+  }
+}
