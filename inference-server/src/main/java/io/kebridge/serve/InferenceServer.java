@@ -32,10 +32,12 @@ public final class InferenceServer implements AutoCloseable {
   private final V2Service service;
   private final HttpApi http;
   private final GrpcApi grpc;
+  private final int warmupRequests;
   private boolean closed;
 
   private InferenceServer(ServerConfig config, ServerMetrics metrics, ModelRepository repository,
-      V2Service service, HttpApi http, GrpcApi grpc) {
+      V2Service service, HttpApi http, GrpcApi grpc, int warmupRequests) {
+    this.warmupRequests = warmupRequests;
     this.config = config;
     this.metrics = metrics;
     this.repository = repository;
@@ -63,7 +65,7 @@ public final class InferenceServer implements AutoCloseable {
       repository.start();
       List<ServedModel> latest = new ArrayList<>();
       repository.models().values().forEach(v -> latest.add(v.lastEntry().getValue()));
-      ServingPathWarmup.run(latest, config.host(), http.port(), grpc == null ? 0 : grpc.port(),
+      int warmed = ServingPathWarmup.run(latest, config.host(), http.port(), grpc == null ? 0 : grpc.port(),
           config.token(), config.warmupRequests());
       service.warmedUp();
       LOG.info("serving {} model(s) from {} on http://{}:{}{} (ready in {} ms){}",
@@ -71,7 +73,7 @@ public final class InferenceServer implements AutoCloseable {
           grpc == null ? "" : " and grpc port " + grpc.port(),
           (System.nanoTime() - t0) / 1_000_000,
           config.token() == null ? "" : ", bearer token required");
-      return new InferenceServer(config, metrics, repository, service, http, grpc);
+      return new InferenceServer(config, metrics, repository, service, http, grpc, warmed);
     } catch (RuntimeException e) {
       if (grpc != null) {
         grpc.close();
@@ -107,6 +109,11 @@ public final class InferenceServer implements AutoCloseable {
 
   private String hostForUrl() {
     return config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+  }
+
+  /** How many start-up warm-up requests went through the server's own ports before ready. */
+  public int warmupRequestsSent() {
+    return warmupRequests;
   }
 
   /** The configuration served with. */

@@ -120,7 +120,7 @@ public final class ConfigResolver {
                     .build()
                 : ModelVersionPolicy.newBuilder().setLatest(
                     ModelVersionPolicy.Latest.newBuilder().setNumVersions(1)).build())
-        .setMaxBatchSize(declared)
+        .setMaxBatchSize(declared > 0 ? limit : 0)
         .addAllInput(inputs)
         .addAllOutput(outputs)
         .addInstanceGroup(ModelInstanceGroup.newBuilder().setName(entry.name())

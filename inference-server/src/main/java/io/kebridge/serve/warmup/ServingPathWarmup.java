@@ -44,13 +44,14 @@ public final class ServingPathWarmup {
 
   /**
    * Runs {@code requests} requests per path for each model; {@code grpcPort} 0 skips gRPC.
+   * Returns how many were answered.
    *
    * @param host the address the server listens on (a wildcard is reached through loopback)
    */
-  public static void run(Collection<ServedModel> models, String host, int httpPort, int grpcPort,
+  public static int run(Collection<ServedModel> models, String host, int httpPort, int grpcPort,
       String token, int requests) {
     if (requests <= 0 || models.isEmpty()) {
-      return;
+      return 0;
     }
     long t0 = System.nanoTime();
     String target = host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")
@@ -100,6 +101,7 @@ public final class ServingPathWarmup {
     }
     LOG.info("warmed up the serving paths with {} request(s) in {} ms", sent,
         (System.nanoTime() - t0) / 1_000_000);
+    return sent;
   }
 
   /** One model's batch-1 request in the four encodings. */
