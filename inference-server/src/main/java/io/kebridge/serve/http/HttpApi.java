@@ -80,6 +80,9 @@ public final class HttpApi implements AutoCloseable {
         ServerConnector connector = new ServerConnector(server, http);
         connector.setHost(config.host());
         connector.setPort(config.port());
+        // Idle keep-alive connections would hold a graceful stop for Jetty's default second;
+        // requests in flight are not idle and still finish.
+        connector.setShutdownIdleTimeout(100);
         return connector;
       });
       // Javalin's server has a StatisticsHandler, so a stop timeout makes Jetty's stop graceful:
