@@ -7,6 +7,12 @@ import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
+import io.kebridge.models.arch.ArchitectureConfig;
+import io.kebridge.models.arch.Architectures;
+import io.kebridge.models.spec.ActivationShape;
+import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.models.split.KelsPlan;
+import io.kebridge.onnx.repository.ModelRepository;
 import io.kebridge.serve.InferenceServer;
 import io.kebridge.serve.bench.FirstRequest;
 import io.kebridge.serve.bench.GrpcLoad;
@@ -130,6 +136,11 @@ public final class BenchServeCommand implements Runnable {
           + " and what an in-process server serves.")
   Path repository;
 
+  @Option(names = "--write-resnet18-slim",
+      description = "First write the bench suite's model into --repository as resnet18-slim/1:"
+          + " the kels:0.5 slim ResNet-18, 3x224x224, 1000 classes, random weights (seed 1).")
+  boolean writeResnet18Slim;
+
   @Option(names = "--model-file", paramLabel = "FILE",
       description = "The ONNX file for the raw ONNX Runtime measurement.")
   Path modelFile;
@@ -163,6 +174,18 @@ public final class BenchServeCommand implements Runnable {
     }
     String bearer = token != null ? token : System.getenv("KE_SERVE_TOKEN");
     PrintWriter out = command.commandLine().getOut();
+    if (writeResnet18Slim) {
+      if (repository == null) {
+        throw new CommandLine.ParameterException(command.commandLine(),
+            "--write-resnet18-slim needs --repository");
+      }
+      NetworkSpec dense = Architectures.build("resnet18",
+          ArchitectureConfig.of(ActivationShape.parse("3x224x224"), 1000));
+      Path written = ModelRepository.write(repository, "resnet18-slim", 1,
+          BenchInferCommand.randomModel(new KelsPlan(0.5).slimSpec(dense), "slim", "kels:0.5"),
+          32);
+      out.println("wrote " + written);
+    }
     InferenceServer embedded = null;
     try {
       String base = url;

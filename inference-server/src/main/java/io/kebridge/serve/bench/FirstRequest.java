@@ -4,8 +4,9 @@ import java.util.Arrays;
 
 /**
  * How a freshly started server answers its very first inference compared with its steady state:
- * the first request's latency, then the median and p99 of the next {@code steady} requests sent
- * back to back by the same (already connected) client.
+ * the client first asks readiness {@value #PROBES} times over its own connection (warming its own
+ * code, as a readiness probe does to the server), then the first inference is timed, then the
+ * median and p99 of the next {@code steady} requests sent back to back.
  */
 public final class FirstRequest {
   /** The figures, in milliseconds, and the first request's latency over the steady median. */
@@ -16,10 +17,19 @@ public final class FirstRequest {
     }
   }
 
+  /** Readiness probes before the first inference. */
+  public static final int PROBES = 20;
+
   private FirstRequest() {}
 
-  /** Measures through {@code client}, which should already have reached the server once. */
+  /** Measures through {@code client}. */
   public static Result measure(LoadClient client, int steady) {
+    for (int i = 0; i < PROBES; i++) {
+      String problem = client.probe();
+      if (problem != null) {
+        return new Result(Double.NaN, Double.NaN, Double.NaN, 0, problem);
+      }
+    }
     long t0 = System.nanoTime();
     String error = client.send();
     double first = (System.nanoTime() - t0) / 1e6;

@@ -9,6 +9,7 @@ import io.grpc.stub.MetadataUtils;
 import io.kebridge.serve.grpc.proto.GRPCInferenceServiceGrpc;
 import io.kebridge.serve.grpc.proto.InferTensorContents;
 import io.kebridge.serve.grpc.proto.ModelInferRequest;
+import io.kebridge.serve.grpc.proto.ServerReadyRequest;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.SplittableRandom;
@@ -78,6 +79,16 @@ public final class GrpcLoad implements LoadClient {
     try {
       stub.withDeadlineAfter(60, TimeUnit.SECONDS).modelInfer(request);
       return null;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode() + " " + e.getStatus().getDescription();
+    }
+  }
+
+  @Override
+  public String probe() {
+    try {
+      return stub.withDeadlineAfter(10, TimeUnit.SECONDS)
+          .serverReady(ServerReadyRequest.getDefaultInstance()).getReady() ? null : "not ready";
     } catch (StatusRuntimeException e) {
       return e.getStatus().getCode() + " " + e.getStatus().getDescription();
     }

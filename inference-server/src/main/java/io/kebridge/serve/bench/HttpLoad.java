@@ -15,6 +15,7 @@ public final class HttpLoad implements LoadClient {
       .connectTimeout(Duration.ofSeconds(5))
       .build();
   private final HttpRequest request;
+  private final HttpRequest ready;
 
   /** Posts {@code request} to {@code inferUri}, with the bearer {@code token} when not null. */
   public HttpLoad(URI inferUri, PreparedRequest request, String token) {
@@ -31,6 +32,23 @@ public final class HttpLoad implements LoadClient {
       b.header("Authorization", "Bearer " + token);
     }
     this.request = b.build();
+    String path = inferUri.getPath();
+    this.ready = HttpRequest.newBuilder(inferUri.resolve(path.substring(0,
+        path.indexOf("/v2/") + 1) + "v2/health/ready")).timeout(Duration.ofSeconds(10)).GET()
+        .build();
+  }
+
+  @Override
+  public String probe() {
+    try {
+      int status = client.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode();
+      return status == 200 ? null : "ready answered " + status;
+    } catch (IOException e) {
+      return e.toString();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    }
   }
 
   @Override

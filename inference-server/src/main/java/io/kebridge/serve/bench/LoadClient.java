@@ -8,6 +8,12 @@ public interface LoadClient extends AutoCloseable {
   /** Sends the request once and waits; null on success, else what went wrong. */
   String send();
 
+  /**
+   * Asks the server's readiness over the same connection (no inference): warms this client's own
+   * code and connection, as a readiness probe would; null when ready.
+   */
+  String probe();
+
   @Override
   default void close() { }
 }

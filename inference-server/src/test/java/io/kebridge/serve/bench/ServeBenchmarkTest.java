@@ -54,7 +54,17 @@ class ServeBenchmarkTest {
 
   @Test
   void nonsenseSettingsAreRefused() {
-    LoadClient uri = () -> null;
+    LoadClient uri = new LoadClient() {
+      @Override
+      public String send() {
+        return null;
+      }
+
+      @Override
+      public String probe() {
+        return null;
+      }
+    };
     assertThrows(IllegalArgumentException.class, () -> new ServeBenchmark.Settings(uri,
         List.of(0), Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), 1, null,
         SessionSettings.defaults(), 4));
