@@ -25,7 +25,7 @@ for mode in off on; do
       if [[ $protocol == http ]]; then target=(--url "http://127.0.0.1:$port"); else
         target=(--grpc-target "127.0.0.1:$grpc"); fi
       line="$("$root/ke" bench serve "${target[@]}" --protocol "$protocol" --binary \
-        --model "$model" --first-request | grep '^first request')"
+        --model "$model" --first-request | grep -E "^(first request|server side)" | tr "\n" " ")"
       echo "warm-up $mode, $protocol, trial $t: $line"
       kill -TERM "$server"; wait "$server" || true
     done

@@ -230,6 +230,9 @@ public final class BenchServeCommand implements Runnable {
           }
           out.printf(Locale.ROOT, "first request %.2f ms; next %d requests p50 %.2f ms, p99 %.2f"
               + " ms; first/p50 %.2f%n", r.firstMs(), r.steady(), r.p50Ms(), r.p99Ms(), r.ratio());
+          out.printf(Locale.ROOT, "server side (its statistics): first request %.2f ms, next %d"
+              + " mean %.2f ms; first/mean %.2f%n", r.serverFirstMs(), r.steady(),
+              r.serverMeanMs(), r.serverRatio());
           out.flush();
           return;
         }

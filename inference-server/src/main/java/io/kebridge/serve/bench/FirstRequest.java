@@ -9,11 +9,21 @@ import java.util.Arrays;
  * median and p99 of the next {@code steady} requests sent back to back.
  */
 public final class FirstRequest {
-  /** The figures, in milliseconds, and the first request's latency over the steady median. */
-  public record Result(double firstMs, double p50Ms, double p99Ms, int steady, String error) {
-    /** first / p50. */
+  /**
+   * The figures, in milliseconds, as the client saw them (first, then p50 and p99 of the steady
+   * requests) and as the server's statistics count them (the first request, and the mean of the
+   * steady ones; NaN when the server's statistics cannot be read).
+   */
+  public record Result(double firstMs, double p50Ms, double p99Ms, int steady, String error,
+      double serverFirstMs, double serverMeanMs) {
+    /** first / p50, as the client saw them. */
     public double ratio() {
       return firstMs / p50Ms;
+    }
+
+    /** The server's first over its mean steady latency. */
+    public double serverRatio() {
+      return serverFirstMs / serverMeanMs;
     }
   }
 
@@ -27,26 +37,32 @@ public final class FirstRequest {
     for (int i = 0; i < PROBES; i++) {
       String problem = client.probe();
       if (problem != null) {
-        return new Result(Double.NaN, Double.NaN, Double.NaN, 0, problem);
+        return new Result(Double.NaN, Double.NaN, Double.NaN, 0, problem, Double.NaN,
+            Double.NaN);
       }
     }
+    long s0 = client.serverSuccessNanos();
     long t0 = System.nanoTime();
     String error = client.send();
     double first = (System.nanoTime() - t0) / 1e6;
     if (error != null) {
-      return new Result(first, Double.NaN, Double.NaN, 0, error);
+      return new Result(first, Double.NaN, Double.NaN, 0, error, Double.NaN, Double.NaN);
     }
+    long s1 = client.serverSuccessNanos();
     long[] times = new long[steady];
     for (int i = 0; i < steady; i++) {
       long t = System.nanoTime();
       error = client.send();
       times[i] = System.nanoTime() - t;
       if (error != null) {
-        return new Result(first, Double.NaN, Double.NaN, i, error);
+        return new Result(first, Double.NaN, Double.NaN, i, error, Double.NaN, Double.NaN);
       }
     }
+    long s2 = client.serverSuccessNanos();
+    boolean server = s0 >= 0 && s1 >= 0 && s2 >= 0;
     Arrays.sort(times);
     return new Result(first, LoadGenerator.percentile(times, 0.5),
-        LoadGenerator.percentile(times, 0.99), steady, null);
+        LoadGenerator.percentile(times, 0.99), steady, null,
+        server ? (s1 - s0) / 1e6 : Double.NaN, server ? (s2 - s1) / 1e6 / steady : Double.NaN);
   }
 }

@@ -9,6 +9,7 @@ import io.grpc.stub.MetadataUtils;
 import io.kebridge.serve.grpc.proto.GRPCInferenceServiceGrpc;
 import io.kebridge.serve.grpc.proto.InferTensorContents;
 import io.kebridge.serve.grpc.proto.ModelInferRequest;
+import io.kebridge.serve.grpc.proto.ModelStatisticsRequest;
 import io.kebridge.serve.grpc.proto.ServerReadyRequest;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -81,6 +82,21 @@ public final class GrpcLoad implements LoadClient {
       return null;
     } catch (StatusRuntimeException e) {
       return e.getStatus().getCode() + " " + e.getStatus().getDescription();
+    }
+  }
+
+  @Override
+  public long serverSuccessNanos() {
+    try {
+      long ns = 0;
+      for (var m : stub.withDeadlineAfter(10, TimeUnit.SECONDS).modelStatistics(
+          ModelStatisticsRequest.newBuilder().setName(request.getModelName())
+              .setVersion(request.getModelVersion()).build()).getModelStatsList()) {
+        ns += m.getInferenceStats().getSuccess().getNs();
+      }
+      return ns;
+    } catch (StatusRuntimeException e) {
+      return -1;
     }
   }
 

@@ -16,6 +16,7 @@ public final class HttpLoad implements LoadClient {
       .build();
   private final HttpRequest request;
   private final HttpRequest ready;
+  private final HttpRequest stats;
 
   /** Posts {@code request} to {@code inferUri}, with the bearer {@code token} when not null. */
   public HttpLoad(URI inferUri, PreparedRequest request, String token) {
@@ -36,6 +37,29 @@ public final class HttpLoad implements LoadClient {
     this.ready = HttpRequest.newBuilder(inferUri.resolve(path.substring(0,
         path.indexOf("/v2/") + 1) + "v2/health/ready")).timeout(Duration.ofSeconds(10)).GET()
         .build();
+    this.stats = HttpRequest.newBuilder(URI.create(inferUri.toString().replaceAll("/infer$",
+        "/stats"))).timeout(Duration.ofSeconds(10)).GET().build();
+  }
+
+  @Override
+  public long serverSuccessNanos() {
+    try {
+      HttpResponse<byte[]> r = client.send(stats, HttpResponse.BodyHandlers.ofByteArray());
+      if (r.statusCode() != 200) {
+        return -1;
+      }
+      long ns = 0;
+      for (com.fasterxml.jackson.databind.JsonNode m : new com.fasterxml.jackson.databind
+          .ObjectMapper().readTree(r.body()).path("model_stats")) {
+        ns += m.path("inference_stats").path("success").path("ns").asLong();
+      }
+      return ns;
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
   }
 
   @Override

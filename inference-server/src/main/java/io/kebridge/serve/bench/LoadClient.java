@@ -14,6 +14,13 @@ public interface LoadClient extends AutoCloseable {
    */
   String probe();
 
+  /**
+   * The server's own count of time spent answering this model's successful requests (Triton's
+   * statistics, {@code inference_stats.success.ns}), or -1 when it cannot be read: the server's
+   * view of a request's latency, without the client's costs.
+   */
+  long serverSuccessNanos();
+
   @Override
   default void close() { }
 }

@@ -49,7 +49,8 @@ public enum ServerSetting {
       "Most rows merged into one ONNX Runtime run (a config.pbtxt max_batch_size caps it).",
       Kind.VALUE, (b, v) -> b.maxBatchSize(integer("max-batch-size", v))),
   MAX_QUEUE_DELAY_MS("max-queue-delay-ms", names(), "MS", "2",
-      "How long a forming batch waits for requests on their way (models without config.pbtxt).",
+      "How long a forming batch waits for requests on their way (when config.pbtxt sets no"
+          + " max_queue_delay_microseconds).",
       Kind.VALUE, (b, v) -> b.maxQueueDelay(millis("max-queue-delay-ms", v))),
   MAX_QUEUE_SIZE("max-queue-size", names(), "N", "1024",
       "Requests queued per model version before 'overloaded' (503 / RESOURCE_EXHAUSTED).",

@@ -41,6 +41,8 @@ class LoadGeneratorTest {
           FirstRequest.Result first = FirstRequest.measure(grpc, 20);
           assertEquals(null, first.error());
           assertTrue(first.firstMs() > 0 && first.p50Ms() > 0 && first.p50Ms() <= first.p99Ms());
+          assertTrue(first.serverFirstMs() > 0 && first.serverMeanMs() > 0, first.toString());
+          assertTrue(first.serverMeanMs() <= first.p99Ms(), first.toString());
         }
       }
     }

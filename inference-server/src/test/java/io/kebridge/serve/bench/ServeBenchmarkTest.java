@@ -64,6 +64,11 @@ class ServeBenchmarkTest {
       public String probe() {
         return null;
       }
+
+      @Override
+      public long serverSuccessNanos() {
+        return -1;
+      }
     };
     assertThrows(IllegalArgumentException.class, () -> new ServeBenchmark.Settings(uri,
         List.of(0), Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), 1, null,
