@@ -2,13 +2,32 @@ package io.kebridge.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.kebridge.models.arch.ArchitectureConfig;
+import io.kebridge.models.arch.Architectures;
+import io.kebridge.models.spec.ActivationShape;
+import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.models.split.KelsPlan;
+import io.kebridge.onnx.repository.ModelRepository;
 import io.kebridge.serve.InferenceServer;
+import io.kebridge.serve.bench.FirstRequest;
+import io.kebridge.serve.bench.GrpcLoad;
+import io.kebridge.serve.bench.HttpLoad;
+import io.kebridge.serve.bench.LoadClient;
 import io.kebridge.serve.bench.LoadReport;
 import io.kebridge.serve.bench.PreparedRequest;
 import io.kebridge.serve.bench.RawThroughput;
 import io.kebridge.serve.bench.ServeBenchmark;
+import io.kebridge.serve.config.ServerCommandLine;
 import io.kebridge.serve.config.ServerConfig;
 import io.kebridge.serve.config.VersionPolicy;
+import io.kebridge.serve.grpc.proto.GRPCInferenceServiceGrpc;
+import io.kebridge.serve.grpc.proto.ModelMetadataRequest;
+import io.kebridge.serve.grpc.proto.ModelMetadataResponse;
 import io.kebridge.serve.session.SessionSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -22,6 +41,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -31,18 +51,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code ke bench serve}: closed-loop load on a V2 server at several client counts (throughput,
- * p50/p90/p99, errors), beside the raw ONNX Runtime batch throughput of the same model file
- * measured in the same run, so the serving overhead reads as one ratio.
+ * {@code ke bench serve}: closed-loop load on a V2 server over REST or gRPC at several client
+ * counts (throughput, p50/p90/p99, errors), beside the raw ONNX Runtime batch throughput of the
+ * same model file measured in the same run, so the serving overhead reads as one ratio; or, with
+ * {@code --first-request}, a fresh server's first inference against its steady latency. The
+ * in-process server takes every server option of {@code ke serve}.
  */
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
+    modelTransformer = ServerCommandLine.Transformer.class,
     description = {
-      "Load-test a V2 inference server: per client count, requests/s, images/s,",
-      "p50/p90/p99 latency and errors; then the same model's raw ONNX Runtime batch",
-      "throughput before and after the load (needs --repository or --model-file)",
-      "and the server's share of it. Without --url it serves --repository itself."
+      "Load-test a V2 inference server over REST or gRPC (--protocol): per client count,",
+      "requests/s, images/s, p50/p90/p99 latency and errors; then the same model's raw ONNX",
+      "Runtime batch throughput before and after the load (needs --repository or --model-file)",
+      "and the server's share of it. Without --url/--grpc-target it serves --repository itself,",
+      "with the server options below. --first-request times a fresh server's first inference."
     })
 public final class BenchServeCommand implements Runnable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,6 +75,25 @@ public final class BenchServeCommand implements Runnable {
       description = "Server base URL, e.g. http://127.0.0.1:8000 (default: serve --repository "
           + "in-process).")
   String url;
+
+  @Option(names = "--grpc-target", paramLabel = "HOST:PORT",
+      description = "gRPC address of a running server, e.g. 127.0.0.1:8001 (with --protocol grpc).")
+  String grpcTarget;
+
+  @Option(names = "--protocol", defaultValue = "http", paramLabel = "http|grpc",
+      description = "How requests are sent: REST (JSON, or binary tensors with --binary) or gRPC"
+          + " (typed contents, or raw_input_contents with --binary) (default: ${DEFAULT-VALUE}).")
+  String protocol;
+
+  @Option(names = "--first-request",
+      description = "Instead of the load: the first inference's latency and then the p50/p99 of"
+          + " --steady-requests more, from a client that has already seen the server ready. Point"
+          + " it at a freshly started server (--url / --grpc-target).")
+  boolean firstRequest;
+
+  @Option(names = "--steady-requests", defaultValue = "200", paramLabel = "N",
+      description = "Requests after the first one for --first-request (default: ${DEFAULT-VALUE}).")
+  int steadyRequests;
 
   @Option(names = "--model", required = true, paramLabel = "NAME", description = "Model name.")
   String model;
@@ -77,7 +120,7 @@ public final class BenchServeCommand implements Runnable {
   String initialWarmup;
 
   @Option(names = "--binary",
-      description = "Send inputs and receive outputs as binary tensor data instead of JSON.")
+      description = "Binary tensors: REST's binary extension, gRPC's raw_input_contents.")
   boolean binary;
 
   @Option(names = "--batch", defaultValue = "1", paramLabel = "N",
@@ -93,31 +136,18 @@ public final class BenchServeCommand implements Runnable {
           + " and what an in-process server serves.")
   Path repository;
 
+  @Option(names = "--write-resnet18-slim",
+      description = "First write the bench suite's model into --repository as resnet18-slim/1:"
+          + " the kels:0.5 slim ResNet-18, 3x224x224, 1000 classes, random weights (seed 1).")
+  boolean writeResnet18Slim;
+
   @Option(names = "--model-file", paramLabel = "FILE",
       description = "The ONNX file for the raw ONNX Runtime measurement.")
   Path modelFile;
 
   @Option(names = "--raw-batch", paramLabel = "N",
-      description = "Batch size of the raw measurement (default: --max-batch-size).")
+      description = "Batch size of the raw measurement (default: the server's --max-batch-size).")
   Integer rawBatch;
-
-  @Option(names = "--max-batch-size", defaultValue = "32", paramLabel = "N",
-      description = "In-process server: max batch size (default: ${DEFAULT-VALUE}).")
-  int maxBatchSize;
-
-  @Option(names = "--max-queue-delay-ms", defaultValue = "2", paramLabel = "MS",
-      description = "In-process server: max queue delay (default: ${DEFAULT-VALUE}).")
-  double maxQueueDelayMs;
-
-  @Option(names = "--batch-workers", defaultValue = "1", paramLabel = "N",
-      description = "In-process server: batch-running threads per model (default: ${DEFAULT-VALUE}).")
-  int batchWorkers;
-
-  @Option(names = "--intra-op-threads", defaultValue = "0", paramLabel = "N",
-      description = "In-process server: ONNX Runtime intra-op threads per session; 0 = its default."
-          + " The raw run always uses the default, every core: the machine's ceiling"
-          + " (default: ${DEFAULT-VALUE}).")
-  int intraOpThreads;
 
   @Spec CommandLine.Model.CommandSpec command;
 
@@ -126,81 +156,123 @@ public final class BenchServeCommand implements Runnable {
     Duration measure = parseDuration(duration, "--duration");
     Duration warm = parseDuration(warmup, "--warmup");
     Duration firstWarm = parseDuration(initialWarmup, "--initial-warmup");
-    if (url == null && repository == null) {
+    boolean grpc = switch (protocol.toLowerCase(Locale.ROOT)) {
+      case "http", "rest" -> false;
+      case "grpc" -> true;
+      default -> throw new CommandLine.ParameterException(command.commandLine(),
+          "--protocol must be http or grpc, got '" + protocol + "'");
+    };
+    boolean external = grpc ? grpcTarget != null : url != null;
+    if (!external && repository == null) {
       throw new CommandLine.ParameterException(command.commandLine(),
-          "give --url of a running server, or --repository to serve in-process");
+          "give --url (REST) or --grpc-target (gRPC) of a running server, or --repository to"
+              + " serve in-process");
     }
-    if (batch < 1 || concurrency.stream().anyMatch(c -> c < 1)) {
+    if (batch < 1 || concurrency.stream().anyMatch(c -> c < 1) || steadyRequests < 1) {
       throw new CommandLine.ParameterException(command.commandLine(),
-          "--batch and every --concurrency value must be at least 1");
+          "--batch, --steady-requests and every --concurrency value must be at least 1");
     }
     String bearer = token != null ? token : System.getenv("KE_SERVE_TOKEN");
     PrintWriter out = command.commandLine().getOut();
+    if (writeResnet18Slim) {
+      if (repository == null) {
+        throw new CommandLine.ParameterException(command.commandLine(),
+            "--write-resnet18-slim needs --repository");
+      }
+      NetworkSpec dense = Architectures.build("resnet18",
+          ArchitectureConfig.of(ActivationShape.parse("3x224x224"), 1000));
+      Path written = ModelRepository.write(repository, "resnet18-slim", 1,
+          BenchInferCommand.randomModel(new KelsPlan(0.5).slimSpec(dense), "slim", "kels:0.5"),
+          32);
+      out.println("wrote " + written);
+    }
     InferenceServer embedded = null;
     try {
       String base = url;
-      if (base == null) {
-        embedded = InferenceServer.start(ServerConfig.builder(repository)
-            .port(0)
-            .versionPolicy(VersionPolicy.ALL)
-            .pollInterval(Duration.ZERO)
-            .maxBatchSize(maxBatchSize)
-            .maxQueueDelay(Duration.ofNanos(Math.round(maxQueueDelayMs * 1e6)))
-            .batchWorkers(batchWorkers)
-            .intraOpThreads(intraOpThreads)
-            .token(bearer)
-            .build());
+      String target = grpcTarget;
+      int maxBatch;
+      if (!external) {
+        ServerConfig.Builder b = ServerConfig.builder(repository).port(0).grpcPort(0)
+            .versionPolicy(VersionPolicy.ALL).pollInterval(Duration.ZERO);
+        ServerCommandLine.apply(command.commandLine().getParseResult(), b);
+        ServerConfig config = b.token(bearer).build();
+        embedded = InferenceServer.start(config);
         base = embedded.url();
+        target = embedded.grpcTarget();
+        maxBatch = config.maxBatchSize();
+        if (grpc && target == null) {
+          throw new CommandLine.ParameterException(command.commandLine(),
+              "--protocol grpc needs the in-process server's gRPC port (drop --no-grpc)");
+        }
+      } else {
+        maxBatch = ServerConfig.builder(Path.of(".")).build().maxBatchSize();
       }
-      base = base.replaceAll("/+$", "");
-      String modelPath = "/v2/models/" + model
-          + (modelVersion == null ? "" : "/versions/" + modelVersion);
-      JsonNode meta = metadata(base + modelPath, bearer);
-      JsonNode in = meta.get("inputs").get(0);
-      long[] shape = new long[in.get("shape").size()];
+      Meta meta = grpc ? grpcMetadata(target, bearer) : httpMetadata(base, bearer);
+      long[] shape = meta.shape.clone();
       for (int i = 0; i < shape.length; i++) {
-        long d = in.get("shape").get(i).asLong();
-        shape[i] = d < 0 ? batch : d;
+        shape[i] = shape[i] < 0 ? batch : shape[i];
       }
-      PreparedRequest request = PreparedRequest.of(in.get("name").asText(), shape, binary, 7);
-      out.printf(Locale.ROOT, "server %s%s, model %s (versions %s), input %s %s, %s requests of"
-              + " %,d bytes, %s measured per client count after %s warm-up%n", base,
-          embedded == null ? "" : " (in-process)", model, meta.get("versions"),
-          in.get("name").asText(), java.util.Arrays.toString(shape),
-          binary ? "binary" : "JSON", request.body().length, duration, warmup);
-      out.printf(Locale.ROOT, "%8s %10s %7s %12s %12s %9s %9s %9s %8s%n", "clients", "requests",
-          "errors", "requests/s", "images/s", "p50 ms", "p90 ms", "p99 ms", "p99/p50");
-      out.flush();
-      Path file = modelFile != null ? modelFile : repositoryFile(meta);
-      int rb = rawBatch != null ? rawBatch : maxBatchSize;
-      ServeBenchmark.Settings settings = new ServeBenchmark.Settings(
-          URI.create(base + modelPath + "/infer"), concurrency, firstWarm, warm, measure, batch,
-          bearer, file, SessionSettings.defaults(), rb);
-      ServeBenchmark.Result result = ServeBenchmark.run(settings, request, r -> {
-        out.printf(Locale.ROOT, "%8d %10d %7d %12.1f %12.1f %9.2f %9.2f %9.2f %8.2f%n",
-            r.concurrency(), r.requests(), r.errors(), r.requests() / r.seconds(),
-            r.imagesPerSecond(), r.p50Ms(), r.p90Ms(), r.p99Ms(), r.p99Ms() / r.p50Ms());
-        if (r.firstError() != null) {
-          out.println("         first error: " + r.firstError());
+      String where = grpc ? "grpc " + target : "server " + base.replaceAll("/+$", "");
+      String encoding = grpc ? (binary ? "gRPC raw_input_contents" : "gRPC fp32_contents")
+          : (binary ? "REST binary" : "REST JSON");
+      try (LoadClient client = grpc
+          ? new GrpcLoad(target, GrpcLoad.request(model, modelVersion, meta.input, shape, binary,
+              7), bearer)
+          : new HttpLoad(URI.create(base.replaceAll("/+$", "") + modelPath() + "/infer"),
+              PreparedRequest.of(meta.input, shape, binary, 7), bearer)) {
+        out.printf(Locale.ROOT, "%s%s, model %s (versions %s), input %s %s, %s requests%n", where,
+            embedded == null ? "" : " (in-process)", model, meta.versions, meta.input,
+            java.util.Arrays.toString(shape), encoding);
+        if (firstRequest) {
+          FirstRequest.Result r = FirstRequest.measure(client, steadyRequests);
+          if (r.error() != null) {
+            throw new IllegalStateException("the server answered: " + r.error());
+          }
+          out.printf(Locale.ROOT, "first request %.2f ms; next %d requests p50 %.2f ms, p99 %.2f"
+              + " ms; first/p50 %.2f%n", r.firstMs(), r.steady(), r.p50Ms(), r.p99Ms(), r.ratio());
+          out.printf(Locale.ROOT, "server side (its statistics): first request %.2f ms, next %d"
+              + " mean %.2f ms; first/mean %.2f%n", r.serverFirstMs(), r.steady(),
+              r.serverMeanMs(), r.serverRatio());
+          out.flush();
+          return;
+        }
+        out.printf(Locale.ROOT, "%s measured per client count after %s warm-up%n", duration,
+            warmup);
+        out.printf(Locale.ROOT, "%8s %10s %7s %12s %12s %9s %9s %9s %8s%n", "clients",
+            "requests", "errors", "requests/s", "images/s", "p50 ms", "p90 ms", "p99 ms",
+            "p99/p50");
+        out.flush();
+        Path file = modelFile != null ? modelFile : repositoryFile(meta.versions);
+        int rb = rawBatch != null ? rawBatch : maxBatch;
+        ServeBenchmark.Settings settings = new ServeBenchmark.Settings(client, concurrency,
+            firstWarm, warm, measure, batch, file, SessionSettings.defaults(), rb);
+        ServeBenchmark.Result result = ServeBenchmark.run(settings, r -> {
+          out.printf(Locale.ROOT, "%8d %10d %7d %12.1f %12.1f %9.2f %9.2f %9.2f %8.2f%n",
+              r.concurrency(), r.requests(), r.errors(), r.requests() / r.seconds(),
+              r.imagesPerSecond(), r.p50Ms(), r.p90Ms(), r.p99Ms(), r.p99Ms() / r.p50Ms());
+          if (r.firstError() != null) {
+            out.println("         first error: " + r.firstError());
+          }
+          out.flush();
+        });
+        if (file == null) {
+          out.println("raw ONNX Runtime: skipped (give --repository or --model-file)");
+          return;
+        }
+        for (RawThroughput.Result raw : List.of(result.before(), result.after())) {
+          out.printf(Locale.ROOT, "raw ONNX Runtime %-6s the load, %s: batch %d, median %.3f ms"
+                  + " per batch (min %.3f, %d runs) = %.1f images/s%n",
+              raw == result.before() ? "before" : "after", file, rb, raw.medianMs(), raw.minMs(),
+              raw.runs(), raw.imagesPerSecond());
+        }
+        for (LoadReport r : result.loads()) {
+          out.printf(Locale.ROOT, "  %3d clients: server %.1f images/s = %.1f%% of raw ONNX"
+                  + " Runtime (mean of before and after), p99/p50 %.2f, %d errors%n",
+              r.concurrency(), r.imagesPerSecond(), result.percentOfRaw(r), r.p99Ms() / r.p50Ms(),
+              r.errors());
         }
         out.flush();
-      });
-      if (file == null) {
-        out.println("raw ONNX Runtime: skipped (give --repository or --model-file)");
-        return;
       }
-      for (RawThroughput.Result raw : List.of(result.before(), result.after())) {
-        out.printf(Locale.ROOT, "raw ONNX Runtime %-6s the load, %s: batch %d, median %.3f ms per"
-                + " batch (min %.3f, %d runs) = %.1f images/s%n",
-            raw == result.before() ? "before" : "after", file, rb, raw.medianMs(), raw.minMs(),
-            raw.runs(), raw.imagesPerSecond());
-      }
-      for (LoadReport r : result.loads()) {
-        out.printf(Locale.ROOT, "  %3d clients: server %.1f images/s = %.1f%% of raw ONNX Runtime"
-                + " (mean of before and after), p99/p50 %.2f, %d errors%n", r.concurrency(),
-            r.imagesPerSecond(), result.percentOfRaw(r), r.p99Ms() / r.p50Ms(), r.errors());
-      }
-      out.flush();
     } finally {
       if (embedded != null) {
         embedded.close();
@@ -208,15 +280,58 @@ public final class BenchServeCommand implements Runnable {
     }
   }
 
-  private Path repositoryFile(JsonNode meta) {
+  private String modelPath() {
+    return "/v2/models/" + model + (modelVersion == null ? "" : "/versions/" + modelVersion);
+  }
+
+  /** What the load needs of the model's metadata. */
+  private record Meta(String input, long[] shape, List<String> versions) {}
+
+  private Meta httpMetadata(String base, String bearer) {
+    JsonNode meta = metadata(base.replaceAll("/+$", "") + modelPath(), bearer);
+    JsonNode in = meta.get("inputs").get(0);
+    long[] shape = new long[in.get("shape").size()];
+    for (int i = 0; i < shape.length; i++) {
+      shape[i] = in.get("shape").get(i).asLong();
+    }
+    List<String> versions = new java.util.ArrayList<>();
+    meta.get("versions").forEach(v -> versions.add(v.asText()));
+    return new Meta(in.get("name").asText(), shape, versions);
+  }
+
+  private Meta grpcMetadata(String target, String bearer) {
+    ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+    try {
+      GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub =
+          GRPCInferenceServiceGrpc.newBlockingStub(channel);
+      if (bearer != null) {
+        Metadata m = new Metadata();
+        m.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+            "Bearer " + bearer);
+        stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(m));
+      }
+      ModelMetadataResponse meta = stub.withDeadlineAfter(10, TimeUnit.SECONDS).modelMetadata(
+          ModelMetadataRequest.newBuilder().setName(model)
+              .setVersion(modelVersion == null ? "" : Long.toString(modelVersion)).build());
+      ModelMetadataResponse.TensorMetadata in = meta.getInputs(0);
+      return new Meta(in.getName(), in.getShapeList().stream().mapToLong(Long::longValue)
+          .toArray(), List.copyOf(meta.getVersionsList()));
+    } catch (StatusRuntimeException e) {
+      throw new IllegalStateException("model metadata from " + target + ": " + e.getStatus()
+          .getCode() + " " + e.getStatus().getDescription(), e);
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  private Path repositoryFile(List<String> versions) {
     if (repository == null) {
       return null;
     }
     Path dir = repository.resolve(model);
     String version = modelVersion != null ? Long.toString(modelVersion) : null;
     if (version == null) {
-      JsonNode versions = meta.get("versions");
-      version = versions.get(versions.size() - 1).asText();
+      version = versions.get(versions.size() - 1);
     }
     Path file = dir.resolve(version).resolve("model.onnx");
     if (!Files.isRegularFile(file)) {

@@ -16,6 +16,9 @@ import io.kebridge.onnx.repository.ModelRepository;
 import io.kebridge.onnx.runtime.OrtForward;
 import io.kebridge.onnx.runtime.OrtSettings;
 import io.kebridge.serve.InferenceServer;
+import io.kebridge.serve.bench.GrpcLoad;
+import io.kebridge.serve.bench.HttpLoad;
+import io.kebridge.serve.bench.LoadClient;
 import io.kebridge.serve.bench.LoadReport;
 import io.kebridge.serve.bench.PreparedRequest;
 import io.kebridge.serve.bench.ServeBenchmark;
@@ -215,23 +218,32 @@ final class BenchSuite {
         BenchInferCommand.randomModel(small, "dense", "kels:0.5"), 32);
     Path slimFile = ModelRepository.write(repo, "resnet18-slim", 1, slimModel, 32);
     try (InferenceServer server = InferenceServer.start(
-        ServerConfig.builder(repo).port(0).pollInterval(Duration.ZERO).build())) {
-      load(server, smallFile, "small-cnn", new long[] {1, 1, 28, 28}, false);
-      load(server, slimFile, "resnet18-slim",
-          new long[] {1, slimInput.channels(), slimInput.height(), slimInput.width()}, true);
+        ServerConfig.builder(repo).port(0).grpcPort(0).pollInterval(Duration.ZERO).build())) {
+      long[] slimShape = {1, slimInput.channels(), slimInput.height(), slimInput.width()};
+      load(server, smallFile, "small-cnn", "JSON",
+          new HttpLoad(inferUri(server, "small-cnn"),
+              PreparedRequest.of("input", new long[] {1, 1, 28, 28}, false, 7), null));
+      load(server, slimFile, "resnet18-slim", "binary",
+          new HttpLoad(inferUri(server, "resnet18-slim"),
+              PreparedRequest.of("input", slimShape, true, 7), null));
+      try (GrpcLoad grpc = new GrpcLoad(server.grpcTarget(),
+          GrpcLoad.request("resnet18-slim", null, "input", slimShape, true, 7), null)) {
+        load(server, slimFile, "resnet18-slim", "gRPC raw", grpc);
+      }
     }
   }
 
-  private void load(InferenceServer server, Path file, String model, long[] shape,
-      boolean binary) {
-    String how = binary ? "binary" : "JSON";
+  private static URI inferUri(InferenceServer server, String model) {
+    return URI.create(server.url() + "/v2/models/" + model + "/infer");
+  }
+
+  private void load(InferenceServer server, Path file, String model, String how,
+      LoadClient client) {
     console.printf(Locale.ROOT, "serving: %s, %s requests of one image, %.1f s per client count%n",
         model, how, size.serveDuration().toMillis() / 1000.0);
-    ServeBenchmark.Result result = ServeBenchmark.run(new ServeBenchmark.Settings(
-        URI.create(server.url() + "/v2/models/" + model + "/infer"), size.concurrency(),
-        size.serveInitialWarmup(), size.serveDuration().dividedBy(4), size.serveDuration(), 1,
-        null, file, SessionSettings.defaults(), 32),
-        PreparedRequest.of("input", shape, binary, 7), r -> { });
+    ServeBenchmark.Result result = ServeBenchmark.run(new ServeBenchmark.Settings(client,
+        size.concurrency(), size.serveInitialWarmup(), size.serveDuration().dividedBy(4),
+        size.serveDuration(), 1, file, SessionSettings.defaults(), 32), r -> { });
     double rawMean = result.rawImagesPerSecond();
     add("serve", model + " raw ONNX Runtime, batch 32", "throughput (mean before/after)",
         rawMean, "img/s");

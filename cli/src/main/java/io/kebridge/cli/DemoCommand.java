@@ -153,7 +153,8 @@ public final class DemoCommand implements Runnable {
     step(console, 4, "serve: the repository over the V2 protocol on 127.0.0.1");
     List<Answer> answers;
     InferenceServer server =
-        InferenceServer.start(ServerConfig.builder(repo).host("127.0.0.1").port(port).build());
+        InferenceServer.start(ServerConfig.builder(repo).host("127.0.0.1").port(port)
+            .grpcPort(0).build());
     try {
       console.printf(Locale.ROOT, "serving %s at %s%n", repo, server.url());
       answers = classify(console, server.url(), RunDirectory.open(runDir).card(),

@@ -65,7 +65,7 @@ class EndToEndTest {
     int best = Forward.top1(logits);
 
     try (InferenceServer server =
-        InferenceServer.start(ServerConfig.builder(repo).port(0).build())) {
+        InferenceServer.start(ServerConfig.builder(repo).port(0).grpcPort(0).build())) {
       HttpResponse<String> r = HttpClient.newHttpClient().send(
           HttpRequest.newBuilder(URI.create(server.url() + "/v2/models/ke-slim/classify?top_k=3"))
               .header("Content-Type", "image/png")

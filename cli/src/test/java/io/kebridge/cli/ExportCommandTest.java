@@ -65,7 +65,8 @@ class ExportCommandTest {
         .noneMatch(n -> n.getOpType().equals("BatchNormalization")));
     String config = Files.readString(repo.resolve("digits/config.pbtxt"));
     assertTrue(config.contains("max_batch_size: 16"), config);
-    assertTrue(config.contains("dims: [ 1, 8, 8 ]"), config);
+    assertEquals(java.util.List.of(1L, 8L, 8L), io.kebridge.modelconfig.ModelConfigText
+        .parse(config, "config.pbtxt").config().getInput(0).getDimsList(), config);
   }
 
   @Test

@@ -57,8 +57,8 @@ class ServeCommandTest {
     StringWriter err = new StringWriter();
     AtomicInteger code = new AtomicInteger(-1);
     Thread serving = new Thread(() -> code.set(Main.execute(new String[] {"serve",
-        repo.toString(), "--port", Integer.toString(port), "--token", "t0k",
-        "--max-batch-size", "8", "--poll-interval-ms", "0"},
+        repo.toString(), "--http-port", Integer.toString(port), "--token", "t0k",
+        "--max-batch-size", "8", "--poll-interval-ms", "0", "--grpc-port", "0"},
         new PrintWriter(out, true), new PrintWriter(err, true))));
     serving.start();
     HttpClient http = HttpClient.newHttpClient();
@@ -95,6 +95,7 @@ class ServeCommandTest {
     serving.join(20_000);
     assertEquals(0, code.get(), err.toString());
     assertTrue(out.toString().contains("1 model(s)"), out.toString());
+    assertTrue(out.toString().contains(" and grpc 127.0.0.1:"), out.toString());
     assertTrue(out.toString().contains("stopped"), out.toString());
   }
 

@@ -1,19 +1,27 @@
 package io.kebridge.serve;
 
+import io.kebridge.serve.batching.Arrivals;
 import io.kebridge.serve.config.ServerConfig;
+import io.kebridge.serve.grpc.GrpcApi;
 import io.kebridge.serve.http.HttpApi;
 import io.kebridge.serve.inference.InferenceService;
+import io.kebridge.serve.inference.V2Service;
 import io.kebridge.serve.metrics.ServerMetrics;
 import io.kebridge.serve.repository.ModelRepository;
+import io.kebridge.serve.repository.ServedModel;
+import io.kebridge.serve.warmup.ServingPathWarmup;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole inference server: the model repository (loaded before the port opens, then polled),
- * the batching inference service, metrics and the HTTP API. {@link #start} returns once it
- * answers; {@link #close} shuts down gracefully: new requests are refused with 503, requests in
- * flight are answered, then the port closes and the sessions are released.
+ * The whole inference server: the REST and gRPC ports (open first, so liveness answers while
+ * models load), the model repository (loaded, configured and warmed up), one warm-up round through
+ * both ports, and only then ready. {@link #start} returns once it is ready; {@link #close} shuts
+ * down gracefully: new requests are refused, requests in flight on both ports are answered, then
+ * the ports close and the sessions are released.
  */
 public final class InferenceServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(InferenceServer.class);
@@ -21,46 +29,91 @@ public final class InferenceServer implements AutoCloseable {
   private final ServerConfig config;
   private final ServerMetrics metrics;
   private final ModelRepository repository;
+  private final V2Service service;
   private final HttpApi http;
+  private final GrpcApi grpc;
+  private final int warmupRequests;
   private boolean closed;
 
   private InferenceServer(ServerConfig config, ServerMetrics metrics, ModelRepository repository,
-      HttpApi http) {
+      V2Service service, HttpApi http, GrpcApi grpc, int warmupRequests) {
+    this.warmupRequests = warmupRequests;
     this.config = config;
     this.metrics = metrics;
     this.repository = repository;
+    this.service = service;
     this.http = http;
+    this.grpc = grpc;
   }
 
-  /** Loads the repository and starts answering on the configured host and port. */
+  /** Opens the ports, loads and warms the repository, and returns once the server is ready. */
   public static InferenceServer start(ServerConfig config) {
     long t0 = System.nanoTime();
     ServerMetrics metrics = new ServerMetrics();
-    ModelRepository repository = new ModelRepository(config, metrics, metrics);
+    Arrivals arrivals = new Arrivals();
+    ModelRepository repository = new ModelRepository(config, metrics, metrics, arrivals);
+    metrics.modelGauges(
+        () -> repository.models().values().stream().mapToInt(v -> v.size()).sum(),
+        () -> repository.failures().size());
+    V2Service service = new V2Service(config, repository,
+        new InferenceService(repository, config.requestTimeout()), metrics, version());
+    HttpApi http = null;
+    GrpcApi grpc = null;
     try {
+      http = new HttpApi(config, service);
+      grpc = config.grpc() ? new GrpcApi(config, service, arrivals) : null;
       repository.start();
-      InferenceService inference = new InferenceService(repository, config.requestTimeout());
-      HttpApi http = new HttpApi(config, inference, metrics, version());
-      LOG.info("serving {} model(s) from {} on http://{}:{} (ready in {} ms){}",
+      List<ServedModel> latest = new ArrayList<>();
+      repository.models().values().forEach(v -> latest.add(v.lastEntry().getValue()));
+      int warmed = ServingPathWarmup.run(latest, config.host(), http.port(), grpc == null ? 0 : grpc.port(),
+          config.token(), config.warmupRequests());
+      service.warmedUp();
+      LOG.info("serving {} model(s) from {} on http://{}:{}{} (ready in {} ms){}",
           repository.models().size(), config.repository(), config.host(), http.port(),
+          grpc == null ? "" : " and grpc port " + grpc.port(),
           (System.nanoTime() - t0) / 1_000_000,
           config.token() == null ? "" : ", bearer token required");
-      return new InferenceServer(config, metrics, repository, http);
+      return new InferenceServer(config, metrics, repository, service, http, grpc, warmed);
     } catch (RuntimeException e) {
+      if (grpc != null) {
+        grpc.close();
+      }
+      if (http != null) {
+        http.close();
+      }
       repository.close(Duration.ZERO);
+      metrics.close();
       throw e;
     }
   }
 
-  /** The port answered on. */
+  /** The REST port. */
   public int port() {
     return http.port();
   }
 
+  /** The gRPC port, or 0 when gRPC is off. */
+  public int grpcPort() {
+    return grpc == null ? 0 : grpc.port();
+  }
+
   /** The base URL, e.g. {@code http://127.0.0.1:8000}. */
   public String url() {
-    String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
-    return "http://" + host + ":" + port();
+    return "http://" + hostForUrl() + ":" + port();
+  }
+
+  /** The gRPC target, e.g. {@code 127.0.0.1:8001}, or null when gRPC is off. */
+  public String grpcTarget() {
+    return grpc == null ? null : hostForUrl() + ":" + grpcPort();
+  }
+
+  private String hostForUrl() {
+    return config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+  }
+
+  /** How many start-up warm-up requests went through the server's own ports before ready. */
+  public int warmupRequestsSent() {
+    return warmupRequests;
   }
 
   /** The configuration served with. */
@@ -86,14 +139,18 @@ public final class InferenceServer implements AutoCloseable {
     }
     closed = true;
     long t0 = System.nanoTime();
-    boolean drained = http.drain(config.shutdownTimeout());
+    boolean drained = service.drain(config.shutdownTimeout());
     if (!drained) {
-      LOG.warn("{} request(s) still running after {}; stopping anyway", http.inFlight(),
+      LOG.warn("{} request(s) still running after {}; stopping anyway", service.inFlight(),
           config.shutdownTimeout());
     }
     http.close();
+    if (grpc != null) {
+      grpc.close();
+    }
     Duration left = config.shutdownTimeout().minusNanos(System.nanoTime() - t0);
     repository.close(left.isNegative() ? Duration.ZERO : left);
+    metrics.close();
     LOG.info("server stopped in {} ms", (System.nanoTime() - t0) / 1_000_000);
   }
 

@@ -78,10 +78,15 @@ public final class TestModels {
     return out;
   }
 
-  /** A configuration for tests: a free loopback port, all versions, fast polling. */
+  /**
+   * A configuration for tests: free loopback ports (REST and gRPC), all versions, no polling, one
+   * start-up warm-up request per path.
+   */
   public static ServerConfig.Builder config(Path repo) {
     return ServerConfig.builder(repo)
         .port(0)
+        .grpcPort(0)
+        .warmupRequests(1)
         .versionPolicy(VersionPolicy.ALL)
         .pollInterval(Duration.ZERO)
         .intraOpThreads(1)

@@ -6,12 +6,13 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One client request waiting for a batch: its input rows (one flat row-major array per model
  * input, in the model's input order, each with its full shape) and the future its outputs arrive
- * on.
+ * on. A warm-up request runs like any other but is left out of metrics and statistics.
  */
 public final class BatchRequest {
   private final List<float[]> inputs;
   private final List<long[]> shapes;
   private final int rows;
+  private final boolean warmup;
   private final long enqueuedNanos = System.nanoTime();
   private final CompletableFuture<BatchResult> result = new CompletableFuture<>();
 
@@ -20,6 +21,11 @@ public final class BatchRequest {
    * @param shapes the full shape of each input; the first dimension is the request's rows
    */
   public BatchRequest(List<float[]> inputs, List<long[]> shapes) {
+    this(inputs, shapes, false);
+  }
+
+  /** A request that is a warm-up when {@code warmup}. */
+  public BatchRequest(List<float[]> inputs, List<long[]> shapes, boolean warmup) {
     if (inputs.size() != shapes.size() || inputs.isEmpty()) {
       throw new IllegalArgumentException("one shape per input is needed");
     }
@@ -27,6 +33,7 @@ public final class BatchRequest {
     this.shapes = shapes.stream().map(long[]::clone).toList();
     long[] first = this.shapes.get(0);
     this.rows = first.length == 0 ? 1 : (int) first[0];
+    this.warmup = warmup;
   }
 
   /** Rows (the batch dimension) this request contributes. */
@@ -34,12 +41,15 @@ public final class BatchRequest {
     return rows;
   }
 
-  /** The data of input {@code i}. */
+  /** True for a warm-up request. */
+  public boolean warmup() {
+    return warmup;
+  }
+
   float[] input(int i) {
     return inputs.get(i);
   }
 
-  /** The shape of input {@code i}. */
   long[] shape(int i) {
     return shapes.get(i);
   }

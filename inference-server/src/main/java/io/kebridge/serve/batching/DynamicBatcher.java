@@ -20,21 +20,20 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Merges the requests for one model version into ONNX Runtime runs. Requests wait in a bounded
- * queue (full means 503 at once rather than unbounded latency); a worker takes the first, waits up
- * to the queue delay for more until the batch has {@code maxBatchSize} rows, stacks their rows in
- * its own reusable direct native-order buffers (zero-copy for ONNX Runtime), runs the shared
- * session once and hands every request its own rows of each output.
+ * queue (full means "overloaded" at once rather than unbounded latency); a worker takes the first,
+ * waits up to the queue delay for more until the batch has {@code maxBatchSize} rows, stacks their
+ * rows in its own reusable direct native-order buffers (zero-copy for ONNX Runtime), runs the
+ * shared session once and hands every request its own rows of each output.
  *
- * <p>The wait is skipped when no other request is on its way: the HTTP layer {@linkplain
- * #announce() announces} each request while its body is read and parsed, and a batch that finds
- * the queue empty and nothing announced runs at once. A lone client then pays no queue delay,
- * while concurrent clients, whose requests are announced while a batch forms, still share runs.
+ * <p>The wait is skipped when no other request is on its way: the protocol layers {@linkplain
+ * Arrivals announce} each request while it is read and parsed, and a batch that finds the queue
+ * empty and nothing announced runs at once. A lone client then pays no queue delay, while
+ * concurrent clients, whose requests are announced while a batch forms, still share runs.
  */
 public final class DynamicBatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DynamicBatcher.class);
@@ -44,17 +43,23 @@ public final class DynamicBatcher implements AutoCloseable {
   private final ModelSession model;
   private final BatchingSettings settings;
   private final BatchObserver observer;
+  private final Arrivals own = new Arrivals();
+  private final Arrivals shared;
   private final BlockingQueue<BatchRequest> queue;
   private final List<Thread> workers = new ArrayList<>();
   private final Set<String> outputNames;
-  private final AtomicInteger announced = new AtomicInteger();
   private volatile boolean closing;
 
-  /** Starts the worker threads for {@code model}. */
-  public DynamicBatcher(ModelSession model, BatchingSettings settings, BatchObserver observer) {
+  /**
+   * Starts the worker threads for {@code model}; {@code shared} are the server-wide arrivals that
+   * a forming batch also waits for.
+   */
+  public DynamicBatcher(ModelSession model, BatchingSettings settings, BatchObserver observer,
+      Arrivals shared) {
     this.model = model;
     this.settings = settings;
     this.observer = observer;
+    this.shared = shared;
     this.queue = new ArrayBlockingQueue<>(settings.maxQueueSize());
     this.outputNames = new LinkedHashSet<>();
     model.outputs().forEach(o -> outputNames.add(o.name()));
@@ -68,8 +73,8 @@ public final class DynamicBatcher implements AutoCloseable {
   }
 
   /**
-   * Queues a request whose inputs were already checked against the model. Throws a 503 {@link
-   * ServeException} when the queue is full or the batcher is closing.
+   * Queues a request whose inputs were already checked against the model. Throws an "overloaded"
+   * {@link ServeException} when the queue is full, "unavailable" when the batcher is closing.
    */
   public BatchRequest submit(BatchRequest request) {
     if (closing) {
@@ -77,35 +82,18 @@ public final class DynamicBatcher implements AutoCloseable {
           + " is being unloaded; retry", 1);
     }
     if (!queue.offer(request)) {
-      throw ServeException.unavailable("model " + model.name() + " is overloaded: "
+      throw ServeException.overloaded("model " + model.name() + " is overloaded: "
           + settings.maxQueueSize() + " requests queued; retry later", 1);
     }
     return request;
   }
 
   /**
-   * Announces a request that is still being read: until the returned token is closed, a forming
-   * batch waits (up to the queue delay) for it. Close it once the request is parsed, before it is
-   * submitted, and on every failure path (try-with-resources).
+   * Announces a request for this model that is still being read: until the returned token is
+   * closed, a forming batch waits (up to the queue delay) for it.
    */
-  public Arrival announce() {
-    announced.incrementAndGet();
-    return new Arrival();
-  }
-
-  /** A request on its way to this batcher; closing it (once or more) withdraws the announcement. */
-  public final class Arrival implements AutoCloseable {
-    private boolean closed;
-
-    private Arrival() {}
-
-    @Override
-    public void close() {
-      if (!closed) {
-        closed = true;
-        announced.decrementAndGet();
-      }
-    }
+  public Arrivals.Arrival announce() {
+    return own.announce();
   }
 
   /** Requests waiting for a batch now. */
@@ -139,6 +127,10 @@ public final class DynamicBatcher implements AutoCloseable {
     }
   }
 
+  private boolean onTheirWay() {
+    return own.pending() > 0 || shared.pending() > 0;
+  }
+
   /** One batch-running thread with its own input buffers. */
   private final class Worker implements Runnable {
     private final FloatBuffer[] buffers = new FloatBuffer[model.inputs().size()];
@@ -164,26 +156,48 @@ public final class DynamicBatcher implements AutoCloseable {
       }
     }
 
+    /** The next request, refusing those that waited past the queue timeout. */
+    private BatchRequest next(long waitNanos) throws InterruptedException {
+      while (true) {
+        BatchRequest r = waitNanos <= 0 ? queue.poll()
+            : queue.poll(waitNanos, TimeUnit.NANOSECONDS);
+        if (r == null || !expired(r)) {
+          return r;
+        }
+        r.result().completeExceptionally(ServeException.timeout("request waited more than "
+            + settings.queueTimeout().toMillis() + " ms in the queue of model " + model.name()
+            + " (default_queue_policy); retry later"));
+      }
+    }
+
+    private boolean expired(BatchRequest r) {
+      long limit = settings.queueTimeout().toNanos();
+      return limit > 0 && System.nanoTime() - r.enqueuedNanos() > limit;
+    }
+
     private List<BatchRequest> collect() throws InterruptedException {
       BatchRequest first = carry;
       carry = null;
       if (first == null) {
-        first = queue.poll(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
+        first = next(TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MS));
       }
       if (first == null) {
         return null;
       }
       List<BatchRequest> batch = new ArrayList<>();
       batch.add(first);
-      if (!model.batchable()) {
+      if (!model.batchable() || !settings.merge()) {
         return batch;
       }
       int rows = first.rows();
       long deadline = first.enqueuedNanos() + settings.maxQueueDelay().toNanos();
       while (rows < settings.maxBatchSize()) {
-        BatchRequest next = queue.poll();
+        if (settings.preferredBatchSizes().contains(rows) && queue.isEmpty()) {
+          break; // a preferred size with nothing else queued: run it now
+        }
+        BatchRequest next = next(0);
         if (next == null) {
-          if (announced.get() == 0) {
+          if (!onTheirWay()) {
             break; // nothing is on its way: waiting would only add latency
           }
           long wait = deadline - System.nanoTime();
@@ -192,7 +206,7 @@ public final class DynamicBatcher implements AutoCloseable {
           }
           // In slices, so that an announced request that fails before it is submitted does not
           // hold the batch for the whole delay.
-          next = queue.poll(Math.min(wait, WAIT_SLICE_NANOS), TimeUnit.NANOSECONDS);
+          next = next(Math.min(wait, WAIT_SLICE_NANOS));
           if (next == null) {
             continue;
           }
@@ -223,6 +237,11 @@ public final class DynamicBatcher implements AutoCloseable {
     }
 
     private List<BatchResult> run(List<BatchRequest> batch) throws OrtException {
+      long start = System.nanoTime();
+      long[] waited = new long[batch.size()];
+      for (int i = 0; i < waited.length; i++) {
+        waited[i] = start - batch.get(i).enqueuedNanos();
+      }
       int rows = batch.stream().mapToInt(BatchRequest::rows).sum();
       List<TensorSpec> inputs = model.inputs();
       OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -243,11 +262,16 @@ public final class DynamicBatcher implements AutoCloseable {
           buf.flip();
           feeds.put(inputs.get(i).name(), OnnxTensor.createTensor(env, buf, shape));
         }
-        long start = System.nanoTime();
+        long ran = System.nanoTime();
         try (OrtSession.Result result = model.run(feeds.map(), outputNames)) {
-          long nanos = System.nanoTime() - start;
-          observer.batchRan(model.name(), model.version(), rows, batch.size(), nanos);
-          return split(batch, rows, result);
+          long inferred = System.nanoTime();
+          List<BatchResult> results = split(batch, rows, result);
+          long done = System.nanoTime();
+          if (!batch.get(0).warmup()) {
+            observer.batchRan(model.name(), model.version(), new BatchTiming(rows, batch.size(),
+                waited, ran - start, inferred - ran, done - inferred));
+          }
+          return results;
         }
       }
     }

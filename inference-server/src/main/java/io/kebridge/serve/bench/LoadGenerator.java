@@ -1,11 +1,5 @@
 package io.kebridge.serve.bench;
 
-import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,34 +8,16 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A closed-loop HTTP load generator on java.net.http: each client thread sends the prepared
- * request, waits for the answer and sends again, so throughput and latency are those the server
- * gives at that concurrency. Latencies of the measured phase are kept in full for exact
+ * A closed-loop load generator: each client thread sends the prepared request (REST or gRPC,
+ * {@link LoadClient}), waits for the answer and sends again, so throughput and latency are those
+ * the server gives at that concurrency. Latencies of the measured phase are kept in full for exact
  * percentiles.
  */
 public final class LoadGenerator {
   private LoadGenerator() {}
 
-  /** Runs the load and reports it. */
-  public static LoadReport run(LoadSettings settings, PreparedRequest request) {
-    HttpClient client = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5))
-        .build();
-    HttpRequest.Builder b = HttpRequest.newBuilder(settings.inferUri())
-        .timeout(Duration.ofSeconds(60))
-        .POST(HttpRequest.BodyPublishers.ofByteArray(request.body()));
-    if (request.jsonLength() >= 0) {
-      b.header("Inference-Header-Content-Length", Integer.toString(request.jsonLength()))
-          .header("Content-Type", "application/octet-stream");
-    } else {
-      b.header("Content-Type", "application/json");
-    }
-    if (settings.token() != null) {
-      b.header("Authorization", "Bearer " + settings.token());
-    }
-    HttpRequest httpRequest = b.build();
-
+  /** Runs the load through {@code client} and reports it. */
+  public static LoadReport run(LoadSettings settings, LoadClient client) {
     long warmupEnd = System.nanoTime() + settings.warmup().toNanos();
     long end = warmupEnd + settings.duration().toNanos();
     AtomicLong errors = new AtomicLong();
@@ -59,7 +35,12 @@ public final class LoadGenerator {
             if (t0 >= end) {
               break;
             }
-            boolean ok = send(client, httpRequest, errors, firstError, t0 >= warmupEnd);
+            String error = client.send();
+            boolean ok = error == null;
+            if (!ok && t0 >= warmupEnd) {
+              errors.incrementAndGet();
+              firstError.compareAndSet(null, error);
+            }
             long t1 = System.nanoTime();
             if (ok && t0 >= warmupEnd && t1 <= end) {
               if (count[0] == holder[0].length) {
@@ -90,31 +71,6 @@ public final class LoadGenerator {
     return new LoadReport(settings.concurrency(), all.length, errors.get(), firstError.get(),
         seconds, all.length * (double) settings.rowsPerRequest() / seconds,
         percentile(all, 0.50), percentile(all, 0.90), percentile(all, 0.99));
-  }
-
-  private static boolean send(HttpClient client, HttpRequest request, AtomicLong errors,
-      AtomicReference<String> firstError, boolean measured) {
-    try {
-      HttpResponse<byte[]> r = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
-      if (r.statusCode() == 200) {
-        return true;
-      }
-      if (measured) {
-        errors.incrementAndGet();
-        firstError.compareAndSet(null, r.statusCode() + " "
-            + new String(r.body(), 0, Math.min(200, r.body().length), StandardCharsets.UTF_8));
-      }
-      return false;
-    } catch (IOException e) {
-      if (measured) {
-        errors.incrementAndGet();
-        firstError.compareAndSet(null, e.toString());
-      }
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
   }
 
   /** The {@code q} quantile of sorted nanoseconds, in milliseconds (nearest rank). */

@@ -1,15 +1,14 @@
 package io.kebridge.serve.bench;
 
-import java.net.URI;
 import java.time.Duration;
 
 /**
- * What one load run does: {@code concurrency} clients each sending the same prepared inference
- * request to {@code inferUri} back to back, for {@code warmup} unmeasured and then {@code duration}
- * measured; {@code rowsPerRequest} converts requests to images per second.
+ * What one load run does: {@code concurrency} clients each sending the prepared inference request
+ * back to back, for {@code warmup} unmeasured and then {@code duration} measured; {@code
+ * rowsPerRequest} converts requests to images per second.
  */
-public record LoadSettings(URI inferUri, int concurrency, Duration warmup, Duration duration,
-    int rowsPerRequest, String token) {
+public record LoadSettings(int concurrency, Duration warmup, Duration duration,
+    int rowsPerRequest) {
   /** Checks the values. */
   public LoadSettings {
     if (concurrency < 1 || duration.isNegative() || duration.isZero() || rowsPerRequest < 1) {

@@ -1,7 +1,6 @@
 package io.kebridge.serve.bench;
 
 import io.kebridge.serve.session.SessionSettings;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,19 +25,18 @@ public final class ServeBenchmark {
   /**
    * What to measure.
    *
-   * @param inferUri the model's {@code /infer} endpoint
+   * @param client how the request is sent (REST or gRPC)
    * @param concurrency client counts, measured in this order
    * @param initialWarmup unmeasured load at the highest client count before the first measurement
    * @param warmup unmeasured load before each measurement
    * @param duration measured load per client count, and the length of each raw measurement
    * @param rowsPerRequest images per request
-   * @param token bearer token, or null
    * @param modelFile the served ONNX file for the raw measurement, or null to skip it
    * @param raw session settings of the raw measurement
    * @param rawBatch batch size of the raw measurement
    */
-  public record Settings(URI inferUri, List<Integer> concurrency, Duration initialWarmup,
-      Duration warmup, Duration duration, int rowsPerRequest, String token, Path modelFile,
+  public record Settings(LoadClient client, List<Integer> concurrency, Duration initialWarmup,
+      Duration warmup, Duration duration, int rowsPerRequest, Path modelFile,
       SessionSettings raw, int rawBatch) {
     /** Checks the values. */
     public Settings {
@@ -71,17 +69,17 @@ public final class ServeBenchmark {
   }
 
   /** Runs the benchmark; {@code progress} sees each load report as soon as it is measured. */
-  public static Result run(Settings s, PreparedRequest request, Consumer<LoadReport> progress) {
+  public static Result run(Settings s, Consumer<LoadReport> progress) {
     RawThroughput.Result before = s.modelFile() == null ? null
         : RawThroughput.measure(s.modelFile(), s.raw(), s.rawBatch(), s.duration());
     if (!s.initialWarmup().isZero()) {
-      LoadGenerator.run(new LoadSettings(s.inferUri(), Collections.max(s.concurrency()),
-          Duration.ZERO, s.initialWarmup(), s.rowsPerRequest(), s.token()), request);
+      LoadGenerator.run(new LoadSettings(Collections.max(s.concurrency()), Duration.ZERO,
+          s.initialWarmup(), s.rowsPerRequest()), s.client());
     }
     List<LoadReport> loads = new ArrayList<>();
     for (int c : s.concurrency()) {
-      LoadReport r = LoadGenerator.run(new LoadSettings(s.inferUri(), c, s.warmup(), s.duration(),
-          s.rowsPerRequest(), s.token()), request);
+      LoadReport r = LoadGenerator.run(new LoadSettings(c, s.warmup(), s.duration(),
+          s.rowsPerRequest()), s.client());
       loads.add(r);
       progress.accept(r);
     }

@@ -4,25 +4,18 @@ import io.kebridge.models.card.ModelCard;
 import io.kebridge.serve.ServeException;
 import io.kebridge.serve.batching.BatchResult;
 import io.kebridge.serve.inference.InferenceService;
-import io.kebridge.serve.repository.ModelHandle;
 import io.kebridge.serve.session.ModelSession;
 import io.kebridge.serve.session.TensorSpec;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The {@code classify} convenience endpoint's logic: preprocess an image per the model's card, run
  * it through the same batcher as V2 requests, and rank the labels by probability.
  */
 public final class Classifier {
-  private final InferenceService inference;
-
-  /** A classifier that runs images through {@code inference}. */
-  public Classifier(InferenceService inference) {
-    this.inference = inference;
-  }
+  private Classifier() {}
 
   /** One ranked label. */
   public record Prediction(int index, String label, double probability) {}
@@ -30,35 +23,33 @@ public final class Classifier {
   /** The answer: which model version ranked the image, and its top labels. */
   public record Classification(String model, long version, List<Prediction> predictions) {}
 
-  /** Classifies {@code image} (PNG or JPEG bytes) with model {@code name}, best {@code topK}. */
-  public Classification classify(String name, Optional<Long> version, byte[] image, int topK) {
-    try (ModelHandle handle = inference.repository().acquire(name, version)) {
-      ModelSession model = handle.model().session();
-      ModelCard card = model.card().orElseThrow(() -> ServeException.badRequest("model " + name
-          + " carries no ke.* metadata (labels, input shape, normalisation), so it cannot "
-          + "classify images; use /infer"));
-      if (model.inputs().size() != 1) {
-        throw ServeException.badRequest("model " + name + " has " + model.inputs().size()
-            + " inputs; classify needs exactly one image input");
-      }
-      TensorSpec in = model.inputs().get(0);
-      float[] pixels = ImagePreprocessor.preprocess(image, card);
-      long[] shape = {1, card.input().channels(), card.input().height(), card.input().width()};
-      if (in.rowElements() != pixels.length) {
-        throw ServeException.internal("model " + name + " input " + in
-            + " does not match its ke.input.shape " + card.input(), null);
-      }
-      BatchResult result = inference.run(handle.model(), List.of(pixels), List.of(shape));
-      double[] probs = probabilities(model, result);
-      List<Prediction> ranked = new ArrayList<>();
-      for (int i = 0; i < probs.length; i++) {
-        String label = i < card.labels().size() ? card.labels().get(i) : Integer.toString(i);
-        ranked.add(new Prediction(i, label, probs[i]));
-      }
-      ranked.sort(Comparator.comparingDouble(Prediction::probability).reversed());
-      int k = Math.max(1, Math.min(topK, ranked.size()));
-      return new Classification(model.name(), model.version(), List.copyOf(ranked.subList(0, k)));
+  /** Classifies {@code image} (PNG or JPEG bytes) with the model {@code call} holds. */
+  public static Classification classify(InferenceService.Call call, byte[] image, int topK) {
+    ModelSession model = call.model().session();
+    ModelCard card = model.card().orElseThrow(() -> ServeException.badRequest("model "
+        + model.name() + " carries no ke.* metadata (labels, input shape, normalisation), so it "
+        + "cannot classify images; use /infer"));
+    if (model.inputs().size() != 1) {
+      throw ServeException.badRequest("model " + model.name() + " has " + model.inputs().size()
+          + " inputs; classify needs exactly one image input");
     }
+    TensorSpec in = model.inputs().get(0);
+    float[] pixels = ImagePreprocessor.preprocess(image, card);
+    long[] shape = {1, card.input().channels(), card.input().height(), card.input().width()};
+    if (in.rowElements() != pixels.length) {
+      throw ServeException.internal("model " + model.name() + " input " + in
+          + " does not match its ke.input.shape " + card.input(), null);
+    }
+    BatchResult result = call.run(List.of(pixels), List.of(shape), false);
+    double[] probs = probabilities(model, result);
+    List<Prediction> ranked = new ArrayList<>();
+    for (int i = 0; i < probs.length; i++) {
+      String label = i < card.labels().size() ? card.labels().get(i) : Integer.toString(i);
+      ranked.add(new Prediction(i, label, probs[i]));
+    }
+    ranked.sort(Comparator.comparingDouble(Prediction::probability).reversed());
+    int k = Math.max(1, Math.min(topK, ranked.size()));
+    return new Classification(model.name(), model.version(), List.copyOf(ranked.subList(0, k)));
   }
 
   /** The {@code probs} output when the model has one, else a softmax of its first output. */

@@ -6,14 +6,16 @@ import io.kebridge.serve.ServeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Layers the server's settings: defaults, then a JSON config file ({@code {"port": 8080,
- * "max-batch-size": 16}}), then environment variables ({@code KE_SERVE_PORT},
- * {@code KE_SERVE_MAX_BATCH_SIZE}, {@code KE_SERVE_TOKEN}, ...), then explicit options such as
- * command-line flags. Later layers win, so a deployment can override a shipped file.
+ * "max-batch-size": 16, "load-model": ["a", "b"]}}), then environment variables ({@code
+ * KE_SERVE_PORT}, {@code KE_SERVE_MAX_BATCH_SIZE}, {@code KE_SERVE_TOKEN}, ...), then explicit
+ * options such as command-line flags. Later layers win, so a deployment can override a shipped
+ * file. Keys are those of {@link ServerSetting} (or their Triton aliases).
  */
 public final class ConfigLoader {
   /** Prefix of the environment variables read. */
@@ -30,18 +32,13 @@ public final class ConfigLoader {
     if (file != null) {
       applyFile(builder, file);
     }
-    for (String key : ServerConfig.KEYS) {
-      String value = env.get(envName(key));
+    for (ServerSetting s : ServerSetting.values()) {
+      String value = env.get(s.envName());
       if (value != null) {
-        builder.set(key, value);
+        s.apply(builder, value);
       }
     }
     return builder;
-  }
-
-  /** The environment variable that overrides {@code key}. */
-  public static String envName(String key) {
-    return ENV_PREFIX + key.replace('-', '_').toUpperCase(Locale.ROOT);
   }
 
   private static void applyFile(ServerConfig.Builder builder, Path file) {
@@ -49,23 +46,41 @@ public final class ConfigLoader {
     try {
       root = new ObjectMapper().readTree(Files.readAllBytes(file));
     } catch (IOException e) {
-      throw new ServeException(400, "cannot read server config " + file + ": " + e.getMessage(), e);
+      throw ServeException.invalidSetting("cannot read server config " + file + ": "
+          + e.getMessage());
     }
     if (root == null || !root.isObject()) {
-      throw new ServeException(400, "server config " + file + " must hold one JSON object");
+      throw ServeException.invalidSetting("server config " + file + " must hold one JSON object");
     }
     for (Map.Entry<String, JsonNode> e : root.properties()) {
-      if (!e.getValue().isValueNode()) {
-        throw new ServeException(400, "server config " + file + ": " + e.getKey()
-            + " must be a plain value");
-      }
-      String value = e.getValue().asText();
-      if (e.getKey().equals("repository")) {
+      ServerSetting setting = ServerSetting.byName(e.getKey()).orElseThrow(() ->
+          ServeException.invalidSetting("unknown server setting '" + e.getKey() + "' in " + file
+              + ", expected one of " + ServerConfig.KEYS));
+      String value = text(file, e.getKey(), e.getValue());
+      if (setting == ServerSetting.REPOSITORY) {
         // A relative repository in a file is relative to the file, not to where the server starts.
-        Path dir = file.toAbsolutePath().getParent();
-        value = dir.resolve(value).normalize().toString();
+        value = file.toAbsolutePath().getParent().resolve(value).normalize().toString();
       }
-      builder.set(e.getKey(), value);
+      setting.apply(builder, value);
     }
+  }
+
+  private static String text(Path file, String key, JsonNode v) {
+    if (v.isArray()) {
+      List<String> parts = new ArrayList<>();
+      for (JsonNode item : v) {
+        if (!item.isValueNode()) {
+          throw ServeException.invalidSetting("server config " + file + ": " + key
+              + " must hold plain values");
+        }
+        parts.add(item.asText());
+      }
+      return String.join(",", parts);
+    }
+    if (!v.isValueNode()) {
+      throw ServeException.invalidSetting("server config " + file + ": " + key
+          + " must be a plain value or a list");
+    }
+    return v.asText();
   }
 }

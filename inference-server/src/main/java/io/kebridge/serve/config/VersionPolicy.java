@@ -3,7 +3,10 @@ package io.kebridge.serve.config;
 import io.kebridge.serve.ServeException;
 import java.util.Locale;
 
-/** Which versions of a model in the repository are served: every version, or the highest only. */
+/**
+ * Which versions of a model are served when its {@code config.pbtxt} sets no {@code
+ * version_policy}: every version, or the highest only.
+ */
 public enum VersionPolicy {
   ALL,
   LATEST;
@@ -13,8 +16,8 @@ public enum VersionPolicy {
     try {
       return valueOf(text.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new ServeException(400, "unknown model version policy '" + text
-          + "', expected all or latest", e);
+      throw ServeException.invalidSetting("unknown model version policy '" + text
+          + "', expected all or latest");
     }
   }
 }

@@ -3,60 +3,57 @@ package io.kebridge.serve.http;
 import static io.kebridge.serve.ServeException.clip;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.kebridge.serve.ServeException;
-import io.kebridge.serve.batching.DynamicBatcher;
 import io.kebridge.serve.classify.Classifier;
 import io.kebridge.serve.classify.MultipartBody;
 import io.kebridge.serve.config.ServerConfig;
 import io.kebridge.serve.inference.InferenceService;
+import io.kebridge.serve.inference.V2Service;
 import io.kebridge.serve.metrics.ServerMetrics;
 import io.kebridge.serve.protocol.EncodedBody;
 import io.kebridge.serve.protocol.InferRequest;
 import io.kebridge.serve.protocol.InferRequestParser;
-import io.kebridge.serve.repository.ModelRepository;
+import io.kebridge.serve.protocol.InferResponseWriter;
+import io.kebridge.serve.protocol.TritonJson;
+import io.kebridge.serve.repository.ModelState;
 import io.kebridge.serve.repository.ServedModel;
-import io.kebridge.serve.session.ModelSession;
-import io.kebridge.serve.session.TensorSpec;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.time.Duration;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP face of the server on Javalin: the V2 REST endpoints, {@code classify} and {@code
- * /metrics}. Every endpoint goes through one wrapper that checks the bearer token, refuses new
- * work while draining, counts requests in flight (for graceful shutdown), turns every failure
- * into {@code {"error": "..."}} with its status, and records metrics.
+ * The REST face of the server on Javalin: the V2 endpoints, Triton's model configuration,
+ * statistics and repository extensions, {@code classify} and {@code /metrics}. Every endpoint goes
+ * through one wrapper that checks the bearer token, refuses new work while draining, counts
+ * requests in flight (for graceful shutdown), turns every failure into {@code {"error": "..."}}
+ * with its status, and records metrics. Health answers by status code as the protocol says: 200
+ * for yes, 400 for no.
  */
 public final class HttpApi implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String BINARY_HEADER = "Inference-Header-Content-Length";
   private static final String UNKNOWN_MODEL = "_unknown";
+  private static final String WARMUP = "ke.warmup";
   private static final int INPUT_BUFFER_BYTES = 64 * 1024;
 
   private final ServerConfig config;
-  private final InferenceService inference;
-  private final Classifier classifier;
+  private final V2Service service;
   private final ServerMetrics metrics;
-  private final String version;
-  private final AtomicInteger inFlight = new AtomicInteger();
   private final Javalin app;
-  private volatile boolean draining;
 
   /** Endpoint logic; the wrapper handles everything common. */
   @FunctionalInterface
@@ -65,13 +62,10 @@ public final class HttpApi implements AutoCloseable {
   }
 
   /** Creates and starts the HTTP server on the configured host and port. */
-  public HttpApi(ServerConfig config, InferenceService inference, ServerMetrics metrics,
-      String version) {
+  public HttpApi(ServerConfig config, V2Service service) {
     this.config = config;
-    this.inference = inference;
-    this.classifier = new Classifier(inference);
-    this.metrics = metrics;
-    this.version = version;
+    this.service = service;
+    this.metrics = service.metrics();
     this.app = Javalin.create(c -> {
       c.showJavalinBanner = false;
       c.startupWatcherEnabled = false;
@@ -86,6 +80,9 @@ public final class HttpApi implements AutoCloseable {
         ServerConnector connector = new ServerConnector(server, http);
         connector.setHost(config.host());
         connector.setPort(config.port());
+        // Idle keep-alive connections would hold a graceful stop for Jetty's default second;
+        // requests in flight are not idle and still finish.
+        connector.setShutdownIdleTimeout(100);
         return connector;
       });
       // Javalin's server has a StatisticsHandler, so a stop timeout makes Jetty's stop graceful:
@@ -114,7 +111,7 @@ public final class HttpApi implements AutoCloseable {
     }
   }
 
-  private static String rootMessage(Throwable e) {
+  static String rootMessage(Throwable e) {
     Throwable t = e;
     while (t.getCause() != null && t.getCause() != t) {
       if (t instanceof java.net.BindException) {
@@ -128,21 +125,35 @@ public final class HttpApi implements AutoCloseable {
   private void routes() {
     app.get("/v2/health/live", wrap("health", false, ctx -> json(ctx, 200, Map.of("live", true))));
     app.get("/v2/health/ready", wrap("health", false, ctx -> {
-      boolean ready = !draining && repository().ready();
-      json(ctx, ready ? 200 : 503, Map.of("ready", ready));
+      boolean ready = service.ready();
+      json(ctx, ready ? 200 : 400, Map.of("ready", ready));
     }));
-    app.get("/v2", wrap("server_metadata", true, this::serverMetadata));
-    app.get("/v2/models/{name}", wrap("model_metadata", true, this::modelMetadata));
-    app.get("/v2/models/{name}/versions/{version}", wrap("model_metadata", true,
-        this::modelMetadata));
-    app.get("/v2/models/{name}/ready", wrap("model_ready", true, this::modelReady));
-    app.get("/v2/models/{name}/versions/{version}/ready", wrap("model_ready", true,
-        this::modelReady));
-    app.post("/v2/models/{name}/infer", wrap("infer", true, this::infer));
-    app.post("/v2/models/{name}/versions/{version}/infer", wrap("infer", true, this::infer));
-    app.post("/v2/models/{name}/classify", wrap("classify", true, this::classify));
-    app.post("/v2/models/{name}/versions/{version}/classify", wrap("classify", true,
-        this::classify));
+    app.get("/v2", wrap("server_metadata", true,
+        ctx -> raw(ctx, TritonJson.write(service.serverMetadata()))));
+    // Before /v2/models/{name}, which would take "stats" for a model name.
+    app.get("/v2/models/stats", wrap("statistics", true, ctx ->
+        raw(ctx, TritonJson.write(service.statistics(Optional.empty(), Optional.empty())))));
+    for (String base : List.of("/v2/models/{name}", "/v2/models/{name}/versions/{version}")) {
+      app.get(base, wrap("model_metadata", true, this::modelMetadata));
+      app.get(base + "/ready", wrap("model_ready", true, this::modelReady));
+      app.get(base + "/config", wrap("model_config", true, ctx ->
+          raw(ctx, TritonJson.write(service.modelConfig(ctx.pathParam("name"), version(ctx))))));
+      app.get(base + "/stats", wrap("statistics", true, ctx -> raw(ctx, TritonJson.write(
+          service.statistics(Optional.of(ctx.pathParam("name")), version(ctx))))));
+      app.post(base + "/infer", wrap("infer", true, this::infer));
+      app.post(base + "/classify", wrap("classify", true, this::classify));
+    }
+    app.post("/v2/repository/index", wrap("repository_index", true, this::index));
+    app.post("/v2/repository/models/{name}/load", wrap("repository_load", true, ctx -> {
+      body(ctx);
+      service.load(ctx.pathParam("name"));
+      json(ctx, 200, Map.of());
+    }));
+    app.post("/v2/repository/models/{name}/unload", wrap("repository_unload", true, ctx -> {
+      body(ctx);
+      service.unload(ctx.pathParam("name"));
+      json(ctx, 200, Map.of());
+    }));
     app.get("/metrics", wrap("metrics", true, ctx -> {
       ctx.contentType(ServerMetrics.CONTENT_TYPE);
       ctx.result(metrics.scrape());
@@ -150,7 +161,7 @@ public final class HttpApi implements AutoCloseable {
     // Javalin's own answers (no such route, wrong method) become V2 errors too.
     app.exception(HttpResponseException.class, (e, ctx) -> {
       ErrorBodies.write(ctx, e.getStatus(), e.getMessage(), 0);
-      metrics.request(UNKNOWN_MODEL, "other", e.getStatus(), 0);
+      metrics.request(UNKNOWN_MODEL, "other", "http", Integer.toString(e.getStatus()), 0);
     });
     app.error(404, ctx -> {
       if (ctx.attribute(ErrorBodies.ANSWERED) == null) {
@@ -168,24 +179,18 @@ public final class HttpApi implements AutoCloseable {
   private io.javalin.http.Handler wrap(String endpoint, boolean guarded, Endpoint e) {
     return ctx -> {
       long start = System.nanoTime();
-      inFlight.incrementAndGet();
+      service.enter();
       String model = UNKNOWN_MODEL;
       try {
         if (guarded) {
-          authorise(ctx);
-          if (draining) {
-            throw ServeException.unavailable("the server is shutting down", 1);
-          }
-          String name = ctx.pathParamMap().get("name");
-          // Known models only, so metrics carry no tag a client made up (a served model always
-          // has at least one version in the live map).
-          if (name != null && repository().models().containsKey(name)) {
-            model = name;
-          }
+          service.authorise(ctx.header("Authorization"));
+          service.requireOpen();
+          // Known models only, so metrics carry no tag a client made up.
+          model = service.metricTag(ctx.pathParamMap().get("name"));
         }
         e.handle(ctx);
       } catch (ServeException ex) {
-        if (ex.status() >= 500 && ex.status() != 503) {
+        if (ex.reason() == ServeException.Reason.INTERNAL) {
           LOG.error("{} {} failed: {}", ctx.method(), ctx.path(), ex.getMessage(), ex);
         }
         ErrorBodies.write(ctx, ex.status(), ex.getMessage(), ex.retryAfterSeconds());
@@ -193,47 +198,23 @@ public final class HttpApi implements AutoCloseable {
         LOG.error("{} {} failed: {}", ctx.method(), ctx.path(), ex.getMessage(), ex);
         ErrorBodies.write(ctx, 500, "internal server error: " + ex, 0);
       } finally {
-        inFlight.decrementAndGet();
-        metrics.request(model, endpoint, ctx.statusCode(), System.nanoTime() - start);
+        service.exit();
+        if (ctx.attribute(WARMUP) == null) {
+          metrics.request(model, endpoint, "http", Integer.toString(ctx.statusCode()),
+              System.nanoTime() - start);
+        }
       }
     };
   }
 
-  private void authorise(Context ctx) {
-    String token = config.token();
-    if (token == null) {
-      return;
-    }
-    String header = ctx.header("Authorization");
-    String expected = "Bearer " + token;
-    boolean ok = header != null && MessageDigest.isEqual(
-        header.trim().getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8));
-    if (!ok) {
-      throw new ServeException(401, header == null
-          ? "this server needs a bearer token: send 'Authorization: Bearer TOKEN'"
-          : "the bearer token is wrong");
-    }
-  }
-
-  private void serverMetadata(Context ctx) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("name", "ke-bridge");
-    body.put("version", version);
-    body.put("extensions", List.of("binary_tensor_data", "classify"));
-    json(ctx, 200, body);
-  }
-
-  private void modelMetadata(Context ctx) {
+  private void modelMetadata(Context ctx) throws IOException {
     String name = ctx.pathParam("name");
-    ServedModel m = repository().find(name, version(ctx));
-    ModelSession s = m.session();
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("name", s.name());
-    body.put("versions", repository().versions(name).stream().map(String::valueOf).toList());
-    body.put("platform", "onnx_onnxv1");
-    body.put("inputs", tensors(s.inputs()));
-    body.put("outputs", tensors(s.outputs()));
-    s.card().ifPresent(card -> {
+    Optional<Long> v = version(ctx);
+    ObjectMapper m = JSON;
+    Map<String, Object> body = m.readValue(TritonJson.write(service.modelMetadata(name, v)),
+        m.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class));
+    ServedModel served = service.model(name, v);
+    served.session().card().ifPresent(card -> {
       Map<String, Object> params = new LinkedHashMap<>();
       params.put("classes", card.labels().size());
       params.put("architecture", card.architecture());
@@ -245,31 +226,18 @@ public final class HttpApi implements AutoCloseable {
     json(ctx, 200, body);
   }
 
-  private static List<Map<String, Object>> tensors(List<TensorSpec> specs) {
-    List<Map<String, Object>> out = new ArrayList<>();
-    for (TensorSpec t : specs) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("name", t.name());
-      m.put("datatype", t.datatype().name());
-      m.put("shape", t.shape());
-      out.add(m);
-    }
-    return out;
-  }
-
   private void modelReady(Context ctx) {
-    ServedModel m = repository().find(ctx.pathParam("name"), version(ctx));
-    json(ctx, 200, Map.of("name", m.session().name(), "version",
-        Long.toString(m.session().version()), "ready", !draining));
+    String name = ctx.pathParam("name");
+    boolean ready = service.modelReady(name, version(ctx));
+    json(ctx, ready ? 200 : 400, Map.of("name", name, "ready", ready));
   }
 
   private void infer(Context ctx) {
-    String name = ctx.pathParam("name");
-    Optional<Long> v = version(ctx);
-    // 404 before reading a body for a model that does not exist; then announce the request to
-    // the model's batcher while its body is read, so a batch forming meanwhile waits for it.
-    InferRequest request;
-    try (DynamicBatcher.Arrival arrival = repository().find(name, v).batcher().announce()) {
+    // One hold on the model for the whole request: 404 before the body is read for a model that
+    // does not exist, and the request is announced to the batcher while its body is read, so a
+    // batch forming meanwhile waits for it.
+    try (InferenceService.Call call = service.inference().open(ctx.pathParam("name"),
+        version(ctx))) {
       byte[] body = RequestBodies.read(ctx, config.maxRequestBytes());
       String header = ctx.header(BINARY_HEADER);
       int jsonLength = body.length;
@@ -281,58 +249,103 @@ public final class HttpApi implements AutoCloseable {
               + clip(header) + "'");
         }
       }
-      request = InferRequestParser.parse(body, jsonLength);
+      InferRequest request = InferRequestParser.parse(body, jsonLength);
+      if (request.warmup()) {
+        ctx.attribute(WARMUP, Boolean.TRUE);
+      }
+      EncodedBody out = InferResponseWriter.write(call.infer(request));
+      if (out.binary()) {
+        ctx.header(BINARY_HEADER, Integer.toString(out.jsonLength()));
+        ctx.contentType("application/octet-stream");
+      } else {
+        ctx.contentType("application/json");
+      }
+      ctx.status(200);
+      ctx.result(out.bytes());
     }
-    EncodedBody out = inference.infer(name, v, request);
-    if (out.binary()) {
-      ctx.header(BINARY_HEADER, Integer.toString(out.jsonLength()));
-      ctx.contentType("application/octet-stream");
-    } else {
-      ctx.contentType("application/json");
-    }
-    ctx.status(200);
-    ctx.result(out.bytes());
   }
 
   private void classify(Context ctx) {
-    String name = ctx.pathParam("name");
-    Optional<Long> v = version(ctx);
-    byte[] body;
-    try (DynamicBatcher.Arrival arrival = repository().find(name, v).batcher().announce()) {
-      body = RequestBodies.read(ctx, config.maxRequestBytes());
-    }
-    String type = ctx.contentType() == null ? "" : ctx.contentType();
-    byte[] image = type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")
-        ? MultipartBody.filePart(type, body) : body;
-    if (image.length == 0) {
-      throw ServeException.badRequest("the body is empty; send a PNG or JPEG image");
-    }
-    int topK = 5;
-    String k = ctx.queryParam("top_k");
-    if (k != null) {
-      try {
-        topK = Integer.parseInt(k);
-      } catch (NumberFormatException e) {
-        throw ServeException.badRequest("top_k must be a positive integer, got '" + clip(k) + "'");
+    try (InferenceService.Call call = service.inference().open(ctx.pathParam("name"),
+        version(ctx))) {
+      byte[] body = RequestBodies.read(ctx, config.maxRequestBytes());
+      call.received();
+      String type = ctx.contentType() == null ? "" : ctx.contentType();
+      byte[] image = type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")
+          ? MultipartBody.filePart(type, body) : body;
+      if (image.length == 0) {
+        throw ServeException.badRequest("the body is empty; send a PNG or JPEG image");
       }
-      if (topK < 1) {
-        throw ServeException.badRequest("top_k must be a positive integer, got " + topK);
+      int topK = 5;
+      String k = ctx.queryParam("top_k");
+      if (k != null) {
+        try {
+          topK = Integer.parseInt(k);
+        } catch (NumberFormatException e) {
+          throw ServeException.badRequest("top_k must be a positive integer, got '" + clip(k)
+              + "'");
+        }
+        if (topK < 1) {
+          throw ServeException.badRequest("top_k must be a positive integer, got " + topK);
+        }
       }
+      Classifier.Classification c = Classifier.classify(call, image, topK);
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("model_name", c.model());
+      out.put("model_version", Long.toString(c.version()));
+      List<Map<String, Object>> predictions = new ArrayList<>();
+      for (Classifier.Prediction p : c.predictions()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("index", p.index());
+        m.put("label", p.label());
+        m.put("probability", p.probability());
+        predictions.add(m);
+      }
+      out.put("predictions", predictions);
+      json(ctx, 200, out);
     }
-    Classifier.Classification c = classifier.classify(name, v, image, topK);
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("model_name", c.model());
-    out.put("model_version", Long.toString(c.version()));
-    List<Map<String, Object>> predictions = new ArrayList<>();
-    for (Classifier.Prediction p : c.predictions()) {
+  }
+
+  private void index(Context ctx) {
+    JsonNode body = body(ctx);
+    boolean ready = false;
+    if (body != null && body.has("ready")) {
+      if (!body.get("ready").isBoolean()) {
+        throw ServeException.badRequest("\"ready\" must be true or false");
+      }
+      ready = body.get("ready").asBoolean();
+    }
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (ModelState s : service.index(ready)) {
       Map<String, Object> m = new LinkedHashMap<>();
-      m.put("index", p.index());
-      m.put("label", p.label());
-      m.put("probability", p.probability());
-      predictions.add(m);
+      m.put("name", s.name());
+      if (s.version() != null) {
+        m.put("version", Long.toString(s.version()));
+      }
+      m.put("state", s.state());
+      if (!s.reason().isEmpty()) {
+        m.put("reason", s.reason());
+      }
+      out.add(m);
     }
-    out.put("predictions", predictions);
     json(ctx, 200, out);
+  }
+
+  /** An optional JSON object body (the repository extension's parameters), or null when empty. */
+  private JsonNode body(Context ctx) {
+    byte[] bytes = RequestBodies.read(ctx, config.maxRequestBytes());
+    if (bytes.length == 0) {
+      return null;
+    }
+    try {
+      JsonNode node = JSON.readTree(bytes);
+      if (node != null && !node.isObject()) {
+        throw ServeException.badRequest("the body must be a JSON object");
+      }
+      return node;
+    } catch (IOException e) {
+      throw ServeException.badRequest("invalid JSON: " + clip(e.getMessage()));
+    }
   }
 
   private static Optional<Long> version(Context ctx) {
@@ -352,6 +365,12 @@ public final class HttpApi implements AutoCloseable {
         + clip(v) + "' (versions are positive integers)");
   }
 
+  private static void raw(Context ctx, byte[] json) {
+    ctx.status(200);
+    ctx.contentType("application/json");
+    ctx.result(json);
+  }
+
   private static void json(Context ctx, int status, Object body) {
     ctx.status(status);
     ctx.contentType("application/json");
@@ -362,39 +381,12 @@ public final class HttpApi implements AutoCloseable {
     }
   }
 
-  private ModelRepository repository() {
-    return inference.repository();
-  }
-
   /** The port the server listens on (the chosen one when the configured port was 0). */
   public int port() {
     return app.port();
   }
 
-  /** Requests being answered now. */
-  public int inFlight() {
-    return inFlight.get();
-  }
-
-  /**
-   * Stops taking new work (new requests get 503 with Retry-After, readiness turns 503) and waits
-   * up to {@code timeout} for the requests in flight to be answered; true when all were.
-   */
-  public boolean drain(Duration timeout) {
-    draining = true;
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (inFlight.get() > 0 && System.nanoTime() < deadline) {
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    return inFlight.get() == 0;
-  }
-
-  /** Stops the HTTP server (call {@link #drain} first for a graceful stop). */
+  /** Stops the HTTP server (drain the service first for a graceful stop). */
   @Override
   public void close() {
     app.stop();

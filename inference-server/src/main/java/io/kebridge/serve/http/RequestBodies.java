@@ -65,7 +65,7 @@ final class RequestBodies {
   }
 
   private static ServeException tooLarge(long declared, long max) {
-    return new ServeException(413, "the request body"
+    return new ServeException(ServeException.Reason.TOO_LARGE, "the request body"
         + (declared >= 0 ? " of " + declared + " bytes" : "") + " exceeds the limit of " + max
         + " bytes (setting max-request-bytes); send large tensors as binary data or in smaller"
         + " batches");

@@ -3,12 +3,12 @@ package io.kebridge.serve.inference;
 import static io.kebridge.serve.ServeException.clip;
 
 import io.kebridge.serve.ServeException;
+import io.kebridge.serve.batching.Arrivals;
 import io.kebridge.serve.batching.BatchRequest;
 import io.kebridge.serve.batching.BatchResult;
 import io.kebridge.serve.protocol.Datatype;
-import io.kebridge.serve.protocol.EncodedBody;
 import io.kebridge.serve.protocol.InferRequest;
-import io.kebridge.serve.protocol.InferResponseWriter;
+import io.kebridge.serve.protocol.InferResult;
 import io.kebridge.serve.protocol.InputTensor;
 import io.kebridge.serve.protocol.OutputTensor;
 import io.kebridge.serve.protocol.RequestedOutput;
@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -29,9 +30,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Answers inference requests: holds the model version for the request's lifetime, checks the
- * request against the model's inputs (names, datatypes, shapes, sizes) before anything reaches
- * ONNX Runtime, queues it on the version's batcher and encodes the answer.
+ * Answers inference requests for every protocol. {@link #open} holds the model version for the
+ * request's whole life (one lookup, one reference) and announces the request to the version's
+ * batcher while its body is still read; {@link Call#infer} checks the request against the model's
+ * inputs (names, datatypes, shapes, sizes) before anything reaches ONNX Runtime, queues it, waits
+ * for its rows and assembles the outputs asked for, classification included.
  */
 public final class InferenceService {
   private final ModelRepository repository;
@@ -43,51 +46,138 @@ public final class InferenceService {
     this.timeout = timeout;
   }
 
-  /** The repository requests are served from. */
-  public ModelRepository repository() {
-    return repository;
+  /** Holds model {@code name} at {@code version} (or the latest) for one request. */
+  public Call open(String name, Optional<Long> version) {
+    ModelHandle handle = repository.acquire(name, version);
+    return new Call(handle, handle.model().batcher().announce());
   }
 
-  /** Runs a V2 request on model {@code name} ({@code version}, or the latest) and encodes it. */
-  public EncodedBody infer(String name, Optional<Long> version, InferRequest request) {
-    try (ModelHandle handle = repository.acquire(name, version)) {
-      ModelSession model = handle.model().session();
-      List<float[]> data = new ArrayList<>();
-      List<long[]> shapes = new ArrayList<>();
-      order(model, request, data, shapes);
-      List<RequestedOutput> wanted = outputs(model, request);
-      BatchResult result = run(handle.model(), data, shapes);
-      List<OutputTensor> outputs = new ArrayList<>();
-      for (RequestedOutput o : wanted) {
-        int index = indexOfOutput(model, o.name());
-        outputs.add(new OutputTensor(o.name(), result.shapes().get(index),
-            result.outputs().get(index), o.binary()));
+  /** The served model version, for metadata (not held: the answer is read at once). */
+  public ServedModel model(String name, Optional<Long> version) {
+    return repository.find(name, version);
+  }
+
+  /** The versions served of {@code name}, highest last. */
+  public List<Long> versions(String name) {
+    return repository.versions(name);
+  }
+
+  /** One request's hold on its model version; close it when the answer is sent. */
+  public final class Call implements AutoCloseable {
+    private final ModelHandle handle;
+    private final Arrivals.Arrival arrival;
+    private final long start = System.nanoTime();
+
+    private Call(ModelHandle handle, Arrivals.Arrival arrival) {
+      this.handle = handle;
+      this.arrival = arrival;
+    }
+
+    /** The model version held. */
+    public ServedModel model() {
+      return handle.model();
+    }
+
+    /** The request is read: a forming batch need not wait for it any longer. */
+    public void received() {
+      arrival.close();
+    }
+
+    /** Runs a V2 request and assembles its outputs. */
+    public InferResult infer(InferRequest request) {
+      received();
+      ServedModel served = handle.model();
+      ModelSession model = served.session();
+      try {
+        List<float[]> data = new ArrayList<>();
+        List<long[]> shapes = new ArrayList<>();
+        int rows = order(model, request, data, shapes);
+        List<RequestedOutput> wanted = outputs(model, request);
+        BatchResult result = run(data, shapes, request.warmup());
+        List<OutputTensor> outputs = new ArrayList<>();
+        for (RequestedOutput o : wanted) {
+          int index = indexOfOutput(model, o.name());
+          long[] shape = result.shapes().get(index);
+          float[] values = result.outputs().get(index);
+          outputs.add(o.classification() > 0
+              ? classify(served, o, shape, values)
+              : OutputTensor.fp32(o.name(), shape, values, o.binary()));
+        }
+        if (!request.warmup()) {
+          served.stats().succeeded(Math.max(rows, 1), System.nanoTime() - start);
+        }
+        return new InferResult(model.name(), model.version(), request.id(), outputs);
+      } catch (RuntimeException e) {
+        if (!request.warmup()) {
+          served.stats().failed(System.nanoTime() - start);
+        }
+        throw e;
       }
-      return InferResponseWriter.write(model.name(), model.version(), request.id(), outputs);
+    }
+
+    /** Queues checked inputs on the model's batcher and waits for the outputs. */
+    public BatchResult run(List<float[]> data, List<long[]> shapes, boolean warmup) {
+      received();
+      ServedModel served = handle.model();
+      BatchRequest queued = served.batcher().submit(new BatchRequest(data, shapes, warmup));
+      try {
+        return queued.result().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        throw ServeException.timeout("model " + served.session().name()
+            + " did not answer within " + timeout.toMillis() + " ms; retry later");
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw ServeException.unavailable("the server is shutting down", 1);
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof ServeException se) {
+          throw se;
+        }
+        throw ServeException.internal("inference failed: " + e.getCause(), e.getCause());
+      }
+    }
+
+    @Override
+    public void close() {
+      arrival.close();
+      handle.close();
     }
   }
 
-  /** Queues checked inputs on {@code model}'s batcher and waits for the outputs. */
-  public BatchResult run(ServedModel model, List<float[]> data, List<long[]> shapes) {
-    BatchRequest queued = model.batcher().submit(new BatchRequest(data, shapes));
-    try {
-      return queued.result().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      throw ServeException.unavailable("model " + model.session().name()
-          + " did not answer within " + timeout.toMillis() + " ms; retry later", 1);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw ServeException.unavailable("the server is shutting down", 1);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof ServeException se) {
-        throw se;
-      }
-      throw ServeException.internal("inference failed: " + e.getCause(), e.getCause());
+  /**
+   * Triton's classification extension: the top {@code K} classes of each row as {@code
+   * score:index:label} strings (without {@code :label} when the output has no labels).
+   */
+  private static OutputTensor classify(ServedModel served, RequestedOutput o, long[] shape,
+      float[] values) {
+    boolean batched = served.session().output(o.name()).map(TensorSpec::batched).orElse(false);
+    int rows = batched && shape.length > 0 ? (int) shape[0] : 1;
+    int classes = rows == 0 ? 0 : values.length / rows;
+    if (shape.length == 0 || classes == 0) {
+      throw ServeException.badRequest("output '" + o.name() + "' has shape "
+          + Arrays.toString(shape) + " and cannot be classified");
     }
+    int k = Math.min(o.classification(), classes);
+    List<String> labels = served.config().labels(o.name()).orElse(List.of());
+    List<String> out = new ArrayList<>(rows * k);
+    Integer[] order = new Integer[classes];
+    for (int r = 0; r < rows; r++) {
+      int base = r * classes;
+      for (int i = 0; i < classes; i++) {
+        order[i] = i;
+      }
+      Arrays.sort(order, (a, b) -> Float.compare(values[base + b], values[base + a]));
+      for (int i = 0; i < k; i++) {
+        int idx = order[i];
+        String s = String.format(Locale.ROOT, "%f:%d", values[base + idx], idx);
+        out.add(idx < labels.size() ? s + ":" + labels.get(idx) : s);
+      }
+    }
+    long[] outShape = batched ? new long[] {rows, k} : new long[] {k};
+    return OutputTensor.strings(o.name(), outShape, out, o.binary());
   }
 
-  /** Puts the request's inputs into the model's input order, checking each. */
-  private static void order(ModelSession model, InferRequest request, List<float[]> data,
+  /** Puts the request's inputs into the model's input order, checking each; returns the rows. */
+  private static int order(ModelSession model, InferRequest request, List<float[]> data,
       List<long[]> shapes) {
     Set<String> seen = new HashSet<>();
     for (InputTensor in : request.inputs()) {
@@ -115,6 +205,7 @@ public final class InferenceService {
       data.add(in.data());
       shapes.add(in.shape());
     }
+    return (int) Math.max(rows, 1);
   }
 
   /** Checks one input's datatype, shape and data size against the model's. */
@@ -156,7 +247,7 @@ public final class InferenceService {
     if (elements != in.data().length) {
       throw ServeException.badRequest("input '" + in.name() + "' has shape "
           + Arrays.toString(got) + ", which needs " + elements + " values, but "
-          + (in.binaryDataSize() >= 0 ? "binary_data_size gives " : "data holds ")
+          + (in.binaryDataSize() >= 0 ? "its binary data gives " : "data holds ")
           + in.data().length);
     }
   }
@@ -172,7 +263,8 @@ public final class InferenceService {
         throw ServeException.badRequest("unknown output '" + clip(o.name()) + "' for model "
             + model.name() + ", expected " + names(model.outputs()));
       }
-      wanted.add(new RequestedOutput(o.name(), o.binary() || request.binaryOutputs()));
+      wanted.add(new RequestedOutput(o.name(), o.binary() || request.binaryOutputs(),
+          o.classification()));
     }
     return wanted;
   }

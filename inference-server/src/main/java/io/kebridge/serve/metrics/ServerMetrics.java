@@ -1,26 +1,37 @@
 package io.kebridge.serve.metrics;
 
 import io.kebridge.serve.batching.BatchObserver;
+import io.kebridge.serve.batching.BatchTiming;
 import io.kebridge.serve.repository.RepositoryListener;
 import io.kebridge.serve.repository.ServedModel;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
- * The server's Prometheus metrics through Micrometer: requests by model, endpoint and status
- * ({@code ke_requests_total}), request latency ({@code ke_request_latency_seconds}), rows per
- * ONNX Runtime run ({@code ke_batch_size}), time in ONNX Runtime ({@code ke_inference_seconds})
- * and queued requests per model version ({@code ke_queue_depth}).
+ * The server's Prometheus metrics through Micrometer: requests by model, endpoint, protocol and
+ * status ({@code ke_requests_total}), request latency ({@code ke_request_latency_seconds}), rows
+ * per ONNX Runtime run ({@code ke_batch_size}), time in ONNX Runtime ({@code ke_inference_seconds}),
+ * time requests waited in the batch queue ({@code ke_queue_wait_seconds}), queued requests per
+ * model version ({@code ke_queue_depth}), model versions loaded and failed ({@code
+ * ke_models_loaded}, {@code ke_models_failed}), and the JVM and process: memory, GC, threads,
+ * classes, CPU and uptime. Close it to unhook the GC listener.
  */
-public final class ServerMetrics implements BatchObserver, RepositoryListener {
+public final class ServerMetrics implements BatchObserver, RepositoryListener, AutoCloseable {
   /** The content type of {@link #scrape}. */
   public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -28,26 +39,48 @@ public final class ServerMetrics implements BatchObserver, RepositoryListener {
 
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final JvmGcMetrics gc = new JvmGcMetrics();
   private final Map<String, ServedModel> current = new ConcurrentHashMap<>();
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
   private final Map<String, DistributionSummary> batchSizes = new ConcurrentHashMap<>();
   private final Map<String, Timer> inferenceTimes = new ConcurrentHashMap<>();
+  private final Map<String, Timer> queueWaits = new ConcurrentHashMap<>();
+
+  /** A registry with the JVM and process meters bound. */
+  public ServerMetrics() {
+    new JvmMemoryMetrics().bindTo(registry);
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+  }
+
+  /** Reports how many model versions are served and how many failed to load. */
+  public void modelGauges(Supplier<Number> loaded, Supplier<Number> failed) {
+    Gauge.builder("ke.models.loaded", loaded).description("Model versions being served")
+        .register(registry);
+    Gauge.builder("ke.models.failed", failed)
+        .description("Model versions (or configs) that failed to load").register(registry);
+  }
 
   /** Counts one answered request and records its latency. */
-  public void request(String model, String endpoint, int status, long nanos) {
+  public void request(String model, String endpoint, String protocol, String status,
+      long nanos) {
     // Meters are cached (here and per batch): a registry lookup sorts and hashes tags, on every
     // request otherwise.
-    counters.computeIfAbsent(model + '|' + endpoint + '|' + status, k ->
+    counters.computeIfAbsent(model + '|' + endpoint + '|' + protocol + '|' + status, k ->
         Counter.builder("ke.requests")
-            .description("HTTP requests answered, by model, endpoint and status")
-            .tags("model", model, "endpoint", endpoint, "status", Integer.toString(status))
+            .description("Requests answered, by model, endpoint, protocol and status")
+            .tags("model", model, "endpoint", endpoint, "protocol", protocol,
+                "status", status)
             .register(registry))
         .increment();
-    latencies.computeIfAbsent(model + '|' + endpoint, k ->
+    latencies.computeIfAbsent(model + '|' + endpoint + '|' + protocol, k ->
         Timer.builder("ke.request.latency")
             .description("Time from request to answer")
-            .tags("model", model, "endpoint", endpoint)
+            .tags("model", model, "endpoint", endpoint, "protocol", protocol)
             .publishPercentileHistogram()
             .minimumExpectedValue(Duration.ofMillis(1))
             .maximumExpectedValue(Duration.ofSeconds(10))
@@ -56,14 +89,14 @@ public final class ServerMetrics implements BatchObserver, RepositoryListener {
   }
 
   @Override
-  public void batchRan(String model, long version, int rows, int requests, long inferenceNanos) {
+  public void batchRan(String model, long version, BatchTiming t) {
     String key = model + '|' + version;
     batchSizes.computeIfAbsent(key, k -> DistributionSummary.builder("ke.batch.size")
             .description("Rows per ONNX Runtime run")
             .tags("model", model, "version", Long.toString(version))
             .serviceLevelObjectives(BATCH_BUCKETS)
             .register(registry))
-        .record(rows);
+        .record(t.rows());
     inferenceTimes.computeIfAbsent(key, k -> Timer.builder("ke.inference")
             .description("Time spent in ONNX Runtime per batch")
             .tags("model", model, "version", Long.toString(version))
@@ -71,7 +104,17 @@ public final class ServerMetrics implements BatchObserver, RepositoryListener {
             .minimumExpectedValue(Duration.ofNanos(100_000))
             .maximumExpectedValue(Duration.ofSeconds(10))
             .register(registry))
-        .record(inferenceNanos, TimeUnit.NANOSECONDS);
+        .record(t.inferNanos(), TimeUnit.NANOSECONDS);
+    Timer wait = queueWaits.computeIfAbsent(key, k -> Timer.builder("ke.queue.wait")
+        .description("Time a request waited in the batch queue before its batch started")
+        .tags("model", model, "version", Long.toString(version))
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(10_000))
+        .maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry));
+    for (long q : t.queueNanos()) {
+      wait.record(q, TimeUnit.NANOSECONDS);
+    }
   }
 
   @Override
@@ -113,5 +156,11 @@ public final class ServerMetrics implements BatchObserver, RepositoryListener {
   /** The metrics in Prometheus text format. */
   public String scrape() {
     return registry.scrape();
+  }
+
+  @Override
+  public void close() {
+    gc.close();
+    registry.close();
   }
 }

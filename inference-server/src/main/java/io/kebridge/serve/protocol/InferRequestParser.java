@@ -9,10 +9,11 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.kebridge.serve.ServeException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads V2 inference requests with Jackson's streaming parser: numeric {@code data} arrays go
@@ -66,6 +67,7 @@ public final class InferRequestParser {
     List<InputTensor> inputs = null;
     List<RequestedOutput> outputs = List.of();
     boolean binaryOutputs = false;
+    boolean warmup = false;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
       JsonToken t = p.nextToken();
@@ -78,14 +80,19 @@ public final class InferRequestParser {
         }
         case "inputs" -> inputs = readInputs(p, t);
         case "outputs" -> outputs = readOutputs(p, t);
-        case "parameters" -> binaryOutputs = readParameters(p, t, "binary_data_output") > 0;
+        case "parameters" -> {
+          Map<String, Long> params = readParameters(p, t, "binary_data_output",
+              InferRequest.WARMUP_PARAMETER);
+          binaryOutputs = params.getOrDefault("binary_data_output", 0L) > 0;
+          warmup = params.getOrDefault(InferRequest.WARMUP_PARAMETER, 0L) > 0;
+        }
         default -> p.skipChildren();
       }
     }
     if (inputs == null || inputs.isEmpty()) {
       throw ServeException.badRequest("the request has no inputs");
     }
-    return new InferRequest(id, inputs, outputs, binaryOutputs);
+    return new InferRequest(id, inputs, outputs, binaryOutputs, warmup);
   }
 
   private static List<InputTensor> readInputs(JsonParser p, JsonToken t) throws IOException {
@@ -126,7 +133,9 @@ public final class InferRequestParser {
           datatype = p.getText();
         }
         case "data" -> data = readData(p, t, index);
-        case "parameters" -> binarySize = readParameters(p, t, "binary_data_size");
+        case "parameters" ->
+            binarySize = readParameters(p, t, "binary_data_size").getOrDefault("binary_data_size",
+                -1L);
         default -> p.skipChildren();
       }
     }
@@ -218,6 +227,7 @@ public final class InferRequestParser {
       }
       String name = null;
       boolean binary = false;
+      long classification = 0;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         JsonToken v = p.nextToken();
@@ -227,7 +237,9 @@ public final class InferRequestParser {
           }
           name = p.getText();
         } else if (field.equals("parameters")) {
-          binary = readParameters(p, v, "binary_data") > 0;
+          Map<String, Long> params = readParameters(p, v, "binary_data", "classification");
+          binary = params.getOrDefault("binary_data", 0L) > 0;
+          classification = params.getOrDefault("classification", 0L);
         } else {
           p.skipChildren();
         }
@@ -235,36 +247,42 @@ public final class InferRequestParser {
       if (name == null) {
         throw ServeException.badRequest("a requested output has no name");
       }
-      outputs.add(new RequestedOutput(name, binary));
+      if (classification > 100_000) {
+        throw ServeException.badRequest("output '" + ServeException.clip(name)
+            + "': classification " + classification + " is too large");
+      }
+      outputs.add(new RequestedOutput(name, binary, (int) classification));
     }
     return outputs;
   }
 
   /**
-   * Reads a parameters object and returns the value of {@code wanted}: a boolean as 1/0, an
-   * integer as itself, -1 when absent. Other parameters are skipped.
+   * Reads a parameters object and returns the values of the {@code wanted} ones that are present:
+   * a boolean as 1/0, an integer as itself. Other parameters are skipped.
    */
-  private static long readParameters(JsonParser p, JsonToken t, String wanted) throws IOException {
+  private static Map<String, Long> readParameters(JsonParser p, JsonToken t, String... wanted)
+      throws IOException {
     if (t != JsonToken.START_OBJECT) {
       throw ServeException.badRequest("parameters must be an object");
     }
-    long value = -1;
+    Map<String, Long> values = new HashMap<>();
+    List<String> names = List.of(wanted);
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
       JsonToken v = p.nextToken();
-      if (!field.equals(wanted)) {
+      if (!names.contains(field)) {
         p.skipChildren();
       } else if (v == JsonToken.VALUE_TRUE || v == JsonToken.VALUE_FALSE) {
-        value = v == JsonToken.VALUE_TRUE ? 1 : 0;
+        values.put(field, v == JsonToken.VALUE_TRUE ? 1L : 0L);
       } else if (v == JsonToken.VALUE_NUMBER_INT
           && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER && p.getLongValue() >= 0) {
-        value = p.getLongValue();
+        values.put(field, p.getLongValue());
       } else {
-        throw ServeException.badRequest("parameter " + wanted
+        throw ServeException.badRequest("parameter " + field
             + " must be a boolean or a non-negative integer, found " + describe(v, p));
       }
     }
-    return value;
+    return values;
   }
 
   private static InferRequest attachBinary(InferRequest header, byte[] body, int jsonLength) {
@@ -285,15 +303,8 @@ public final class InferRequestParser {
             + " runs past the end of the body (" + (body.length - offset)
             + " binary bytes left)");
       }
-      float[] data = new float[(int) (size / Float.BYTES)];
-      ByteBuffer.wrap(body, (int) offset, (int) size).order(ByteOrder.LITTLE_ENDIAN)
-          .asFloatBuffer().get(data);
-      for (float v : data) {
-        if (!Float.isFinite(v)) {
-          throw ServeException.badRequest("input '" + in.name() + "' holds a NaN or infinite "
-              + "value");
-        }
-      }
+      float[] data = TensorBytes.floats(ByteBuffer.wrap(body, (int) offset, (int) size),
+          "input '" + in.name() + "'");
       offset += size;
       inputs.add(new InputTensor(in.name(), in.shape(), in.datatype(), data, size));
     }
@@ -301,7 +312,8 @@ public final class InferRequestParser {
       throw ServeException.badRequest("the body has " + (body.length - offset)
           + " bytes after the JSON and the binary inputs it announces");
     }
-    return new InferRequest(header.id(), inputs, header.outputs(), header.binaryOutputs());
+    return new InferRequest(header.id(), inputs, header.outputs(), header.binaryOutputs(),
+        header.warmup());
   }
 
   private static String describe(JsonToken t, JsonParser p) throws IOException {

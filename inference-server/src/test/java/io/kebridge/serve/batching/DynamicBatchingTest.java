@@ -124,9 +124,10 @@ class DynamicBatchingTest {
     float[][] images = TestModels.images(2, 5);
     long[] shape = {1, 1, 8, 8};
     // A queue delay far above what one run of the tiny model takes.
-    BatchingSettings settings = new BatchingSettings(8, Duration.ofSeconds(3), 16, 1);
+    BatchingSettings settings = BatchingSettings.merging(8, Duration.ofSeconds(3), 16, 1);
     try (ModelSession session = ModelSession.open("digits", 1, file, SessionSettings.defaults());
-        DynamicBatcher batcher = new DynamicBatcher(session, settings, BatchObserver.NONE)) {
+        DynamicBatcher batcher = new DynamicBatcher(session, settings, BatchObserver.NONE,
+            new Arrivals())) {
       long t0 = System.nanoTime();
       BatchResult alone = batcher.submit(new BatchRequest(List.of(images[0]), List.of(shape)))
           .result().get(10, TimeUnit.SECONDS);
@@ -136,7 +137,7 @@ class DynamicBatchingTest {
 
       // A second request announced while the first is queued joins the first one's run.
       BatchRequest first;
-      try (DynamicBatcher.Arrival arrival = batcher.announce()) {
+      try (Arrivals.Arrival arrival = batcher.announce()) {
         first = batcher.submit(new BatchRequest(List.of(images[0]), List.of(shape)));
         Thread.sleep(300);
         assertFalse(first.result().isDone(), "the batch ran without the announced request");
@@ -149,7 +150,7 @@ class DynamicBatchingTest {
 
       // An announcement withdrawn without a request (a body that failed to parse) releases the
       // waiting batch at once rather than after the whole delay.
-      DynamicBatcher.Arrival failed = batcher.announce();
+      Arrivals.Arrival failed = batcher.announce();
       BatchRequest waiting = batcher.submit(new BatchRequest(List.of(images[0]), List.of(shape)));
       Thread.sleep(200);
       assertFalse(waiting.result().isDone());

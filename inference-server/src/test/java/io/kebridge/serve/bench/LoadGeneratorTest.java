@@ -20,15 +20,30 @@ class LoadGeneratorTest {
   @Test
   void jsonAndBinaryLoadIsAnsweredWithoutErrors() {
     Path file = TestModels.write(repo, "digits", 1, 1);
-    try (InferenceServer server = InferenceServer.start(TestModels.config(repo).build())) {
+    try (InferenceServer server = InferenceServer.start(TestModels.config(repo).grpcPort(0)
+        .build())) {
       URI uri = URI.create(server.url() + "/v2/models/digits/infer");
       for (boolean binary : new boolean[] {false, true}) {
         LoadReport r = LoadGenerator.run(
-            new LoadSettings(uri, 2, Duration.ofMillis(100), Duration.ofMillis(400), 1, null),
-            PreparedRequest.of("input", new long[] {1, 1, 8, 8}, binary, 1));
+            new LoadSettings(2, Duration.ofMillis(100), Duration.ofMillis(400), 1),
+            new HttpLoad(uri, PreparedRequest.of("input", new long[] {1, 1, 8, 8}, binary, 1), null));
         assertEquals(0, r.errors(), r.firstError());
         assertTrue(r.requests() > 0);
         assertTrue(r.p50Ms() <= r.p99Ms());
+      }
+      for (boolean raw : new boolean[] {false, true}) {
+        try (GrpcLoad grpc = new GrpcLoad(server.grpcTarget(), GrpcLoad.request("digits", 1L,
+            "input", new long[] {1, 1, 8, 8}, raw, 1), null)) {
+          LoadReport r = LoadGenerator.run(
+              new LoadSettings(2, Duration.ofMillis(100), Duration.ofMillis(400), 1), grpc);
+          assertEquals(0, r.errors(), r.firstError());
+          assertTrue(r.requests() > 0);
+          FirstRequest.Result first = FirstRequest.measure(grpc, 20);
+          assertEquals(null, first.error());
+          assertTrue(first.firstMs() > 0 && first.p50Ms() > 0 && first.p50Ms() <= first.p99Ms());
+          assertTrue(first.serverFirstMs() > 0 && first.serverMeanMs() > 0, first.toString());
+          assertTrue(first.serverMeanMs() <= first.p99Ms(), first.toString());
+        }
       }
     }
     RawThroughput.Result raw = RawThroughput.measure(file, SessionSettings.defaults(), 4,

@@ -28,9 +28,10 @@ class ServeBenchmarkTest {
     try (InferenceServer server = InferenceServer.start(TestModels.config(repo).build())) {
       URI uri = URI.create(server.url() + "/v2/models/digits/infer");
       List<Integer> seen = new ArrayList<>();
-      ServeBenchmark.Result r = ServeBenchmark.run(new ServeBenchmark.Settings(uri, List.of(1, 3),
-          Duration.ofMillis(200), Duration.ofMillis(50), Duration.ofMillis(300), 1, null, file,
-          SessionSettings.defaults(), 4), request, load -> seen.add(load.concurrency()));
+      ServeBenchmark.Result r = ServeBenchmark.run(new ServeBenchmark.Settings(
+          new HttpLoad(uri, request, null), List.of(1, 3), Duration.ofMillis(200),
+          Duration.ofMillis(50), Duration.ofMillis(300), 1, file, SessionSettings.defaults(), 4),
+          load -> seen.add(load.concurrency()));
       assertEquals(List.of(1, 3), seen);
       assertEquals(2, r.loads().size());
       assertNotNull(r.before());
@@ -43,9 +44,9 @@ class ServeBenchmarkTest {
         assertTrue(r.percentOfRaw(load) > 0);
       }
 
-      ServeBenchmark.Result noRaw = ServeBenchmark.run(new ServeBenchmark.Settings(uri,
-          List.of(2), Duration.ZERO, Duration.ZERO, Duration.ofMillis(200), 1, null, null,
-          SessionSettings.defaults(), 4), request, load -> { });
+      ServeBenchmark.Result noRaw = ServeBenchmark.run(new ServeBenchmark.Settings(
+          new HttpLoad(uri, request, null), List.of(2), Duration.ZERO, Duration.ZERO,
+          Duration.ofMillis(200), 1, null, SessionSettings.defaults(), 4), load -> { });
       assertNull(noRaw.before());
       assertTrue(Double.isNaN(noRaw.rawImagesPerSecond()));
     }
@@ -53,12 +54,27 @@ class ServeBenchmarkTest {
 
   @Test
   void nonsenseSettingsAreRefused() {
-    URI uri = URI.create("http://127.0.0.1:1/v2/models/x/infer");
+    LoadClient uri = new LoadClient() {
+      @Override
+      public String send() {
+        return null;
+      }
+
+      @Override
+      public String probe() {
+        return null;
+      }
+
+      @Override
+      public long serverSuccessNanos() {
+        return -1;
+      }
+    };
     assertThrows(IllegalArgumentException.class, () -> new ServeBenchmark.Settings(uri,
-        List.of(0), Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), 1, null, null,
+        List.of(0), Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), 1, null,
         SessionSettings.defaults(), 4));
     assertThrows(IllegalArgumentException.class, () -> new ServeBenchmark.Settings(uri,
-        List.of(1), Duration.ofSeconds(-1), Duration.ZERO, Duration.ofSeconds(1), 1, null, null,
+        List.of(1), Duration.ofSeconds(-1), Duration.ZERO, Duration.ofSeconds(1), 1, null,
         SessionSettings.defaults(), 4));
   }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kebridge.serve.ServeException;
 import io.kebridge.serve.ServerMain;
-import io.kebridge.serve.repository.ModelConfigFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,18 +53,67 @@ class ServerConfigTest {
     assertTrue(e.getMessage().contains("max-batch-size"), e.getMessage());
     e = assertThrows(ServeException.class,
         () -> ServerMain.parse(new String[] {dir.toString(), "--colour", "red"}, Map.of()));
-    assertTrue(e.getMessage().contains("unknown server setting 'colour'"), e.getMessage());
+    assertTrue(e.getMessage().contains("--colour"), e.getMessage());
     e = assertThrows(ServeException.class,
         () -> ServerMain.parse(new String[] {"--port", "80"}, Map.of()));
     assertTrue(e.getMessage().contains("repository"), e.getMessage());
   }
 
   @Test
-  void tritonConfigCapsTheBatchAndSetsTheDelay() {
-    ModelConfigFile c = ModelConfigFile.parse("name: \"m\"\n# max_batch_size: 99\n"
-        + "max_batch_size: 16\ndynamic_batching {\n  max_queue_delay_microseconds: 500\n}\n");
-    assertEquals(16, c.maxBatchSize().getAsInt());
-    assertEquals(500, c.maxQueueDelayMicros().getAsLong());
-    assertTrue(ModelConfigFile.parse("name: \"m\"").maxBatchSize().isEmpty());
+  void tritonNamesAreAliasesAndFlagsNegate() {
+    ServerConfig c = ServerMain.parse(new String[] {"--model-repository", dir.toString(),
+        "--http-port", "9001", "--grpc-port", "9002", "--no-grpc", "--model-control-mode",
+        "explicit", "--load-model", "a", "--load-model", "b,c"}, Map.of());
+    assertEquals(dir, c.repository());
+    assertEquals(9001, c.port());
+    assertEquals(9002, c.grpcPort());
+    assertEquals(false, c.grpc());
+    assertEquals(ModelControlMode.EXPLICIT, c.controlMode());
+    assertEquals(java.util.List.of("a", "b", "c"), c.loadModels());
+    assertEquals(true, ServerMain.parse(new String[] {dir.toString(), "--allow-grpc=true"},
+        Map.of()).grpc());
+    assertEquals(true, ServerMain.parse(new String[] {dir.toString(), "--spinning"}, Map.of())
+        .spinning());
+  }
+
+  @Test
+  void everySettingHasOneDefinitionReadByFileEnvironmentAndOptions() throws Exception {
+    // Every key is an option, an environment variable and a file key; the defaults of the
+    // builder are the table's.
+    ServerConfig defaults = ServerConfig.builder(dir).build();
+    for (ServerSetting s : ServerSetting.values()) {
+      if (s == ServerSetting.REPOSITORY) {
+        continue;
+      }
+      String option = "--" + s.key();
+      assertTrue(ServerMain.commandLine().getCommandSpec().findOption(option) != null, option);
+      assertTrue(s.envName().startsWith("KE_SERVE_"), s.envName());
+      ServerConfig.Builder b = ServerConfig.builder(dir);
+      s.apply(b, s.defaultValue());
+      assertEquals(defaults, b.build(), "default of " + s.key());
+    }
+    Path file = dir.resolve("serve.json");
+    Files.writeString(file, "{\"load-model\": [\"x\", \"y\"], \"model-control-mode\": "
+        + "\"explicit\", \"grpc\": false}");
+    ServerConfig c = ServerMain.parse(new String[] {dir.toString(), "--config", file.toString()},
+        Map.of("KE_SERVE_GRPC_PORT", "7001"));
+    assertEquals(java.util.List.of("x", "y"), c.loadModels());
+    assertEquals(7001, c.grpcPort());
+    assertEquals(false, c.grpc());
+  }
+
+  @Test
+  void theTokenNeverAppearsInTheTextOfAConfiguration() {
+    ServerConfig c = ServerConfig.builder(dir).token("s3cr3t-t0ken").build();
+    assertTrue(!c.toString().contains("s3cr3t"), c.toString());
+    assertTrue(c.toString().contains("token=****"), c.toString());
+    assertTrue(ServerConfig.builder(dir).build().toString().contains("token=none"));
+  }
+
+  @Test
+  void loadModelNeedsExplicitMode() {
+    ServeException e = assertThrows(ServeException.class,
+        () -> ServerMain.parse(new String[] {dir.toString(), "--load-model", "a"}, Map.of()));
+    assertTrue(e.getMessage().contains("explicit"), e.getMessage());
   }
 }

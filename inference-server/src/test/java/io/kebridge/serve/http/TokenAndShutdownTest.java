@@ -52,22 +52,36 @@ class TokenAndShutdownTest {
   @Test
   void gracefulShutdownAnswersRequestsInFlightThenRefusesConnections() throws Exception {
     TestModels.write(repo, "digits", 1, 1);
-    // A long queue delay keeps the requests inside the server while it is asked to stop.
     InferenceServer server = InferenceServer.start(TestModels.config(repo)
-        .maxQueueDelay(Duration.ofMillis(600)).maxBatchSize(64).build());
+        .maxQueueDelay(Duration.ofMillis(2000)).maxBatchSize(64).build());
     TestClient client = new TestClient(server.url(), null);
     String infer = TestClient.inferJson(null, TestModels.images(1, 1));
-    ExecutorService pool = Executors.newFixedThreadPool(8);
-    try {
+    byte[] slowBody = infer.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try (java.net.Socket slow = new java.net.Socket("127.0.0.1", server.port())) {
+      // A request whose body is still arriving is in flight, and its batch waits for it.
+      java.io.OutputStream out = slow.getOutputStream();
+      out.write(("POST /v2/models/digits/infer HTTP/1.1\r\nHost: x\r\nContent-Type: "
+          + "application/json\r\nContent-Length: " + slowBody.length + "\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.write(slowBody, 0, 10);
+      out.flush();
+      Thread.sleep(200);
       List<Future<HttpResponse<byte[]>>> inFlight = new ArrayList<>();
-      for (int i = 0; i < 8; i++) {
+      for (int i = 0; i < 3; i++) {
         inFlight.add(pool.submit(() -> client.postJson("/v2/models/digits/infer", infer)));
       }
       Thread.sleep(200);
       CompletableFuture<Void> stopping = CompletableFuture.runAsync(server::close);
-      Thread.sleep(100);
+      Thread.sleep(200);
       HttpResponse<byte[]> ready = client.get("/v2/health/ready");
-      assertEquals(503, ready.statusCode(), "readiness must fail while draining");
+      assertEquals(400, ready.statusCode(), "readiness must fail while draining");
+      assertEquals(false, stopping.isDone(), "the server stopped with a request in flight");
+      out.write(slowBody, 10, slowBody.length - 10);
+      out.flush();
+      String answer = new String(slow.getInputStream().readNBytes(12),
+          java.nio.charset.StandardCharsets.US_ASCII);
+      assertEquals("HTTP/1.1 200", answer);
       stopping.get();
       for (Future<HttpResponse<byte[]>> f : inFlight) {
         assertEquals(200, f.get().statusCode());

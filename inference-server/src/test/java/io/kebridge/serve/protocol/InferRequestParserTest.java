@@ -84,14 +84,25 @@ class InferRequestParserTest {
 
   @Test
   void theResponseWriterPutsBinaryOutputsAfterTheJson() {
-    EncodedBody body = InferResponseWriter.write("m", 3, "id1", java.util.List.of(
-        new OutputTensor("a", new long[] {1, 2}, new float[] {1, 2}, false),
-        new OutputTensor("b", new long[] {1}, new float[] {0.25f}, true)));
+    EncodedBody body = InferResponseWriter.write(new InferResult("m", 3, "id1", java.util.List.of(
+        OutputTensor.fp32("a", new long[] {1, 2}, new float[] {1, 2}, false),
+        OutputTensor.fp32("b", new long[] {1}, new float[] {0.25f}, true),
+        OutputTensor.strings("c", new long[] {2}, java.util.List.of("x", "yz"), true))));
     String json = new String(body.bytes(), 0, body.jsonLength(), StandardCharsets.UTF_8);
     assertTrue(json.contains("\"model_version\":\"3\""), json);
     assertTrue(json.contains("\"data\":[1.0,2.0]"), json);
     assertTrue(json.contains("\"binary_data_size\":4"), json);
-    assertEquals(0.25f, ByteBuffer.wrap(body.bytes(), body.jsonLength(), 4)
-        .order(ByteOrder.LITTLE_ENDIAN).getFloat());
+    ByteBuffer bin = ByteBuffer.wrap(body.bytes(), body.jsonLength(),
+        body.bytes().length - body.jsonLength()).order(ByteOrder.LITTLE_ENDIAN);
+    assertEquals(0.25f, bin.getFloat());
+    // BYTES elements: a 4-byte little-endian length before each one.
+    assertTrue(json.contains("\"datatype\":\"BYTES\""), json);
+    assertTrue(json.contains("\"binary_data_size\":11"), json);
+    assertEquals(1, bin.getInt());
+    assertEquals('x', bin.get());
+    assertEquals(2, bin.getInt());
+    assertEquals('y', bin.get());
+    assertEquals('z', bin.get());
+    assertEquals(0, bin.remaining());
   }
 }

@@ -119,7 +119,7 @@ class HotReloadTest {
       TestClient client = new TestClient(server.url(), null);
       Files.createDirectories(repo.resolve("digits/2"));
       Files.writeString(repo.resolve("digits/2/model.onnx"), "not an onnx file");
-      waitFor(() -> client.get("/v2/health/ready").statusCode() == 503);
+      waitFor(() -> client.get("/v2/health/ready").statusCode() == 400);
       assertEquals("[\"1\"]", TestClient.json(client.get("/v2/models/digits")).get("versions")
           .toString());
       assertEquals(200, client.postJson("/v2/models/digits/infer",

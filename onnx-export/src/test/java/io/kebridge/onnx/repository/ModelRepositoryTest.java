@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.weights.WeightInit;
+import io.kebridge.modelconfig.ModelConfigText;
+import io.kebridge.modelconfig.proto.DataType;
+import io.kebridge.modelconfig.proto.ModelConfig;
 import io.kebridge.onnx.OnnxException;
 import io.kebridge.onnx.TestNetworks;
 import io.kebridge.onnx.export.ExportOptions;
@@ -14,6 +17,7 @@ import io.kebridge.onnx.export.OnnxExporter;
 import io.kebridge.onnx.graph.OnnxFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,15 +31,26 @@ class ModelRepositoryTest {
     Path file = ModelRepository.write(repo, "digits", 3, model, 32);
     assertEquals(repo.resolve("digits/3/model.onnx"), file);
     assertEquals(model, OnnxFiles.read(file));
-    String config = Files.readString(repo.resolve("digits/config.pbtxt"));
-    assertTrue(config.contains("name: \"digits\""), config);
-    assertTrue(config.contains("platform: \"onnxruntime_onnx\""), config);
-    assertTrue(config.contains("max_batch_size: 32"), config);
-    assertTrue(config.contains("name: \"input\"\n    data_type: TYPE_FP32\n    dims: [ 1, 8, 8 ]"),
-        config);
-    assertTrue(config.contains("name: \"logits\"\n    data_type: TYPE_FP32\n    dims: [ 10 ]"),
-        config);
-    assertTrue(config.contains("name: \"probs\""), config);
+    String text = Files.readString(repo.resolve("digits/config.pbtxt"));
+    // Read back strictly with the classes the server uses: nothing unknown, the same message.
+    ModelConfigText.Parsed parsed = ModelConfigText.parse(text, "digits/config.pbtxt");
+    assertEquals(List.of(), parsed.ignored());
+    ModelConfig config = parsed.config();
+    assertEquals(ModelRepository.tritonConfig("digits", model, 32), config);
+    assertEquals("digits", config.getName());
+    assertEquals("onnxruntime_onnx", config.getPlatform());
+    assertEquals(32, config.getMaxBatchSize());
+    assertTrue(config.hasDynamicBatching(), text);
+    assertEquals("input", config.getInput(0).getName());
+    assertEquals(DataType.TYPE_FP32, config.getInput(0).getDataType());
+    assertEquals(List.of(1L, 8L, 8L), config.getInput(0).getDimsList());
+    assertEquals("logits", config.getOutput(0).getName());
+    assertEquals(List.of(10L), config.getOutput(0).getDimsList());
+    assertEquals("probs", config.getOutput(1).getName());
+    // Triton's classification extension reads the labels file the outputs name.
+    assertEquals(ModelRepository.LABELS_FILE, config.getOutput(0).getLabelFilename());
+    assertEquals(TestNetworks.card(spec).labels(),
+        Files.readAllLines(repo.resolve("digits/labels.txt")));
   }
 
   @Test
