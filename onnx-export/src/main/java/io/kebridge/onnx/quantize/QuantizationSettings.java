@@ -1,0 +1,48 @@
+package io.kebridge.onnx.quantize;
+
+import io.kebridge.onnx.OnnxException;
+import java.util.Objects;
+
+/**
+ * How a float model becomes INT8.
+ *
+ * @param method how activation ranges are read from the calibration images
+ * @param perChannel one weight scale per output channel (the default, what ONNX Runtime's integer
+ *     convolutions are tuned for) or one per tensor
+ * @param maxAccuracyLoss the most top-1 accuracy, in percentage points, the INT8 model may lose
+ *     against the float model on the test images before the export fails
+ */
+public record QuantizationSettings(
+    CalibrationMethod method, boolean perChannel, double maxAccuracyLoss) {
+
+  /** Accuracy points an export may lose by default. */
+  public static final double DEFAULT_MAX_LOSS = 1.0;
+
+  public QuantizationSettings {
+    Objects.requireNonNull(method, "method");
+    if (!(maxAccuracyLoss >= 0 && maxAccuracyLoss <= 100)) {
+      throw new OnnxException("the accuracy loss limit must be between 0 and 100 points, got "
+          + maxAccuracyLoss);
+    }
+  }
+
+  /** Min/max calibration, per-channel weights, at most one point lost. */
+  public static QuantizationSettings defaults() {
+    return new QuantizationSettings(CalibrationMethod.defaults(), true, DEFAULT_MAX_LOSS);
+  }
+
+  /** A copy with another calibration method. */
+  public QuantizationSettings withMethod(CalibrationMethod m) {
+    return new QuantizationSettings(m, perChannel, maxAccuracyLoss);
+  }
+
+  /** A copy with per-channel (true) or per-tensor (false) weight scales. */
+  public QuantizationSettings withPerChannel(boolean p) {
+    return new QuantizationSettings(method, p, maxAccuracyLoss);
+  }
+
+  /** A copy with another accuracy loss limit in points. */
+  public QuantizationSettings withMaxAccuracyLoss(double points) {
+    return new QuantizationSettings(method, perChannel, points);
+  }
+}
