@@ -66,7 +66,7 @@ public record CalibrationSet(float[][] images, String description) {
       images[i] = normalization.normalize(sample.image(order.get(i)));
     }
     return new CalibrationSet(images, String.format(Locale.ROOT,
-        "%s train, %d images (stratified, seed %d)", train.name(), n, seed));
+        "%d images of %s (stratified, seed %d)", n, train.name(), seed));
   }
 
   /**

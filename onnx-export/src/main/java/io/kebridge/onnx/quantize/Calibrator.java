@@ -72,7 +72,8 @@ final class Calibrator {
         boolean magnitudes = signed && method instanceof CalibrationMethod.Entropy;
         double lo = magnitudes || !signed ? 0 : r.min();
         double hi = magnitudes ? Math.max(-r.min(), r.max()) : Math.max(r.max(), 0);
-        histograms.put(v, new Histogram(lo, hi, magnitudes));
+        histograms.put(v, new Histogram(lo, hi, magnitudes,
+            method instanceof CalibrationMethod.Entropy));
       }
       forEachBatch(f, x, outputs, (name, v) -> histograms.get(name).add(v), input);
       for (String v : values) {

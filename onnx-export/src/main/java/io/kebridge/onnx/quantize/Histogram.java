@@ -13,29 +13,37 @@ final class Histogram {
   private final double lo;
   private final double width;
   private final boolean magnitudes;
+  private final boolean skipZeros;
   private final long[] counts = new long[BINS];
   private long total;
 
   /**
    * @param magnitudes count {@code |x|} instead of {@code x}
+   * @param skipZeros leave exact zeros out: the 8-bit grid holds zero exactly, so the spike a ReLU
+   *     leaves there is no error to weigh (counted, it makes the entropy method merge it with its
+   *     neighbours and cut ranges several times too short)
    */
-  Histogram(double lo, double hi, boolean magnitudes) {
+  Histogram(double lo, double hi, boolean magnitudes, boolean skipZeros) {
     this.lo = lo;
     this.width = hi > lo ? (hi - lo) / BINS : 0;
     this.magnitudes = magnitudes;
+    this.skipZeros = skipZeros;
   }
 
   void add(FloatBuffer values) {
     double inv = width > 0 ? 1 / width : 0;
     for (int i = values.position(); i < values.limit(); i++) {
       double x = values.get(i);
+      if (x == 0 && skipZeros) {
+        continue;
+      }
       if (magnitudes) {
         x = Math.abs(x);
       }
       int b = (int) ((x - lo) * inv);
       counts[b < 0 ? 0 : Math.min(b, BINS - 1)]++;
+      total++;
     }
-    total += values.remaining();
   }
 
   void add(float[] values) {
