@@ -7,45 +7,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import io.kebridge.models.card.ModelCard;
 import io.kebridge.models.data.DataSplits;
-import io.kebridge.models.data.Datasets;
-import io.kebridge.models.run.RunDirectory;
-import io.kebridge.models.weights.Weights;
 import io.kebridge.onnx.OnnxException;
-import io.kebridge.onnx.export.ExportOptions;
-import io.kebridge.onnx.export.OnnxExporter;
 import io.kebridge.onnx.graph.OnnxFiles;
 import io.kebridge.onnx.repository.ModelRepository;
 import io.kebridge.onnx.runtime.OrtSettings;
-import io.kebridge.training.ke.KeConfig;
-import io.kebridge.training.ke.KeTrainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * INT8 on a network that learned something: a width-8 small CNN trained for a few epochs on the
- * embedded digits (about a second on TensorFlow), quantised with calibration on its training
- * images and checked against its float self on the test images it never saw.
+ * INT8 on a network that learned something ({@link TrainedDigits}), quantised with calibration on
+ * its training images and checked against its float self on the test images it never saw.
  */
 class TrainedNetworkInt8Test {
-  private static final DataSplits DIGITS = Datasets.load("digits");
-  private static ModelCard card;
-  private static ModelProto fp32;
-
-  @BeforeAll
-  static void train(@TempDir Path dir) {
-    KeConfig config = KeConfig.builder().dataset("digits").architecture("small-cnn").width(8)
-        .generations(1).epochs(5).seed(3).build();
-    KeTrainer.create(config, DIGITS, dir.resolve("run")).run();
-    RunDirectory run = RunDirectory.open(dir.resolve("run"));
-    card = run.card().withExtra("dataset", "digits");
-    Weights w = run.generationWeights(1).weights();
-    fp32 = OnnxExporter.export(run.spec(), w, card, ExportOptions.defaults());
-  }
+  private static final DataSplits DIGITS = TrainedDigits.DIGITS;
+  private static final TrainedDigits NET = TrainedDigits.get();
+  private static final ModelCard card = NET.card;
+  private static final ModelProto fp32 = NET.floatModel(false);
 
   private static QuantizedExport.Result export(CalibrationSet calibration,
       QuantizationSettings settings) {
@@ -54,7 +35,7 @@ class TrainedNetworkInt8Test {
   }
 
   private static CalibrationSet training(int n) {
-    return CalibrationSet.fromDataset(DIGITS.train(), card.normalization(), n, 0);
+    return NET.calibration(n);
   }
 
   @Test
