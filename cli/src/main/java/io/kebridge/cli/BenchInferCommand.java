@@ -166,7 +166,8 @@ public final class BenchInferCommand implements Runnable {
     CalibrationSet calibration = CalibrationSet.synthetic(shape, int8.calibration, int8.seed);
     ModelProto q = Quantizer.quantize(model, calibration, settings, ort).model();
     console.printf(Locale.ROOT, "%s INT8 (%s, %s weights, %s): %s%n", label,
-        settings.method().describe(), settings.perChannel() ? "per-channel" : "per-tensor",
+        settings.method().describe(), (settings.perChannel() ? "per-channel" : "per-tensor")
+            + (settings.reduceRange() ? " 7-bit" : ""),
         calibration.description(), FusionCheck.verify(q, ort).describe());
     return q;
   }

@@ -243,7 +243,8 @@ public final class ExportCommand implements Runnable {
       test = sample(test, testImages);
     }
     console.printf(Locale.ROOT, "INT8: %s, %s weights, calibration on %s%n",
-        settings.method().describe(), settings.perChannel() ? "per-channel" : "per-tensor",
+        settings.method().describe(), (settings.perChannel() ? "per-channel" : "per-tensor")
+            + (settings.reduceRange() ? " 7-bit" : ""),
         calibration.description());
     console.flush();
     QuantizedExport.Result q = QuantizedExport.export(fp32, calibration, test,

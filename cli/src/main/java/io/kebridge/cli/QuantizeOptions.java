@@ -14,8 +14,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The INT8 options of {@code ke export} and {@code ke bench infer}, defined once: whether to
- * quantise, on how many calibration images drawn with which seed, how ranges are read and whether
- * weights get one scale per channel or per tensor.
+ * quantise, on how many calibration images drawn with which seed, how ranges are read, whether
+ * weights get one scale per channel or per tensor, and in 8 or 7 bits.
  */
 final class QuantizeOptions {
 
@@ -40,6 +40,10 @@ final class QuantizeOptions {
   @ArgGroup(exclusive = true, multiplicity = "0..1")
   Granularity granularity;
 
+  @Option(names = "--reduce-range",
+      description = "7-bit weights: for CPUs without VNNI, whose 8-bit products can saturate.")
+  boolean reduceRange;
+
   /** Weight scales per output channel (the default) or one per tensor. */
   static final class Granularity {
     @Option(names = "--per-channel", description = "One weight scale per output channel"
@@ -61,7 +65,7 @@ final class QuantizeOptions {
     if (quantize == null) {
       CommandLine.ParseResult parsed = command.commandLine().getParseResult();
       List<String> names = new ArrayList<>(List.of("--calibration", "--calibration-method",
-          "--calibration-seed", "--per-channel", "--per-tensor"));
+          "--calibration-seed", "--per-channel", "--per-tensor", "--reduce-range"));
       names.addAll(List.of(others));
       for (String name : names) {
         if (parsed.hasMatchedOption(name)) {
@@ -89,7 +93,7 @@ final class QuantizeOptions {
     }
     boolean perChannel = granularity == null || !granularity.perTensor;
     try {
-      return new QuantizationSettings(m, perChannel, maxAccuracyLoss);
+      return new QuantizationSettings(m, perChannel, maxAccuracyLoss, reduceRange);
     } catch (OnnxException e) {
       throw new CommandLine.ParameterException(command.commandLine(), e.getMessage());
     }

@@ -102,7 +102,7 @@ class Int8ExportTest {
   void slimAndImportedNetworksQuantiseToo(@TempDir Path dir) {
     Path slim = dir.resolve("slim-int8.onnx");
     // after one generation the slim network is near chance; the loss limit still applies to it
-    CliRun s = CliRun.of("export", run.toString(), "--slim", "--quantize", "int8", "--per-tensor",
+    CliRun s = CliRun.of("export", run.toString(), "--slim", "--quantize", "int8", "--per-tensor", "--reduce-range",
         "--calibration", "64", "--test-images", "100", "--max-accuracy-loss", "5", "--out",
         slim.toString());
     assertEquals(0, s.exitCode(), s.err() + s.out());
@@ -110,6 +110,7 @@ class Int8ExportTest {
     Map<String, String> meta = OnnxFiles.metadata(OnnxFiles.read(slim));
     assertEquals("slim", meta.get("ke.network"));
     assertEquals("false", meta.get("ke.quantization.per_channel"));
+    assertEquals("true", meta.get("ke.quantization.reduce_range"));
 
     Path fp32 = dir.resolve("fp32.onnx");
     assertEquals(0, CliRun.of("export", run.toString(), "--out", fp32.toString()).exitCode());
@@ -154,7 +155,7 @@ class Int8ExportTest {
     assertTrue(method.err().contains("unknown calibration method 'kl'"), method.err());
     CliRun help = CliRun.of("export", "--help");
     for (String o : new String[] {"--quantize=int8", "--calibration=N", "--calibration-method",
-        "--per-channel", "--per-tensor", "--max-accuracy-loss", "--calibration-seed"}) {
+        "--per-channel", "--per-tensor", "--reduce-range", "--max-accuracy-loss", "--calibration-seed"}) {
       assertTrue(help.out().contains(o), o + " missing from " + help.out());
     }
   }

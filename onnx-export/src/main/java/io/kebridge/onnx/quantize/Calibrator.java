@@ -51,7 +51,7 @@ final class Calibrator {
             m[1] = Math.max(m[1], a);
           }
         }
-      }, input);
+      }, values.contains(input) ? input : null);
       Map<String, TensorRange> ranges = new LinkedHashMap<>();
       for (String v : values) {
         float[] m = minMax.get(v);
@@ -75,7 +75,8 @@ final class Calibrator {
         histograms.put(v, new Histogram(lo, hi, magnitudes,
             method instanceof CalibrationMethod.Entropy));
       }
-      forEachBatch(f, x, outputs, (name, v) -> histograms.get(name).add(v), input);
+      forEachBatch(f, x, outputs, (name, v) -> histograms.get(name).add(v),
+          values.contains(input) ? input : null);
       for (String v : values) {
         ranges.put(v, clipped(ranges.get(v), histograms.get(v), method));
       }
@@ -108,6 +109,7 @@ final class Calibrator {
     void accept(String name, FloatBuffer values);
   }
 
+  /** Runs every batch, handing {@code sink} each output and the input itself (unless null). */
   private static void forEachBatch(OrtForward f, float[][] images, Set<String> outputs, Sink sink,
       String input) {
     for (int start = 0; start < images.length; start += BATCH) {
@@ -117,7 +119,9 @@ final class Calibrator {
         in.put(images[i]);
       }
       in.rewind();
-      sink.accept(input, in.duplicate());
+      if (input != null) {
+        sink.accept(input, in.duplicate());
+      }
       if (!outputs.isEmpty()) {
         f.runOutputs(in, n, outputs, sink::accept);
       }

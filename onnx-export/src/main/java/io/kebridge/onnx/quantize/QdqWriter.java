@@ -27,17 +27,19 @@ final class QdqWriter {
   private final GraphIndex index;
   private final Map<String, QuantParams> params;
   private final boolean perChannel;
+  private final int qmax;
   private final GraphBuilder g;
   private final Set<String> written = new HashSet<>();
   private final Map<String, Integer> readers = new HashMap<>();
   /** Quantised weights by their float name, so a weight shared by two nodes is stored once. */
   private final Map<String, WeightQuantization.Weight> weights = new HashMap<>();
 
-  private QdqWriter(QdqPlan plan, Map<String, QuantParams> params, boolean perChannel) {
+  private QdqWriter(QdqPlan plan, Map<String, QuantParams> params, QuantizationSettings settings) {
     this.plan = plan;
     this.index = plan.index;
     this.params = params;
-    this.perChannel = perChannel;
+    this.perChannel = settings.perChannel();
+    this.qmax = settings.reduceRange() ? WeightQuantization.QMAX_REDUCED : WeightQuantization.QMAX;
     this.g = new GraphBuilder(index.graph.getName());
   }
 
@@ -48,8 +50,8 @@ final class QdqWriter {
    * @param params the scale and zero point of every value whose range was calibrated
    */
   static ModelProto write(ModelProto model, QdqPlan plan, Map<String, QuantParams> params,
-      boolean perChannel) {
-    return model.toBuilder().setGraph(new QdqWriter(plan, params, perChannel).graph()).build();
+      QuantizationSettings settings) {
+    return model.toBuilder().setGraph(new QdqWriter(plan, params, settings).graph()).build();
   }
 
   private ai.onnx.proto.OnnxMl.GraphProto graph() {
@@ -134,7 +136,7 @@ final class QdqWriter {
     WeightQuantization.Weight q = weights.get(w.getName());
     if (q == null) {
       q = WeightQuantization.weight(TensorProtos.toFloats(w), shape, axis, perChannel, bias,
-          xScale);
+          xScale, qmax);
       weights.put(w.getName(), q);
       int[] sshape = perChannel ? new int[] {shape[axis]} : new int[0];
       writeDequantized(w.getName(), axis,

@@ -67,9 +67,11 @@ public final class QuantizedExport {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("quantization.precision", "int8");
     m.put("quantization.format", "QDQ, opset " + opset);
-    m.put("quantization.weights", "int8 symmetric, "
-        + (settings.perChannel() ? "per output channel" : "per tensor"));
+    m.put("quantization.weights", "int8 symmetric" + (settings.reduceRange()
+        ? " in 7 bits [-63, 63]" : "") + ", " + (settings.perChannel() ? "per output channel"
+        : "per tensor"));
     m.put("quantization.per_channel", Boolean.toString(settings.perChannel()));
+    m.put("quantization.reduce_range", Boolean.toString(settings.reduceRange()));
     m.put("quantization.activations", "uint8 asymmetric, zero exact");
     m.put("quantization.bias", "int32, scale input_scale * weight_scale");
     m.put("quantization.method", settings.method().describe());

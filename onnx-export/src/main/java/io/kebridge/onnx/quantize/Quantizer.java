@@ -57,7 +57,7 @@ public final class Quantizer {
       float[] clip = plan.clipBounds(e.getKey());
       params.put(e.getKey(), QuantParams.uint8(clip == null ? r : r.clip(clip[0], clip[1])));
     }
-    ModelProto qdq = QdqWriter.write(folded.model(), plan, params, settings.perChannel());
+    ModelProto qdq = QdqWriter.write(folded.model(), plan, params, settings);
     Map<String, QuantParams> all = new LinkedHashMap<>();
     for (String v : plan.quantized()) {
       all.put(v, params.get(plan.scaleSource(v)));

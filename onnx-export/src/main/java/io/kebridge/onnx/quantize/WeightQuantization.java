@@ -1,7 +1,8 @@
 package io.kebridge.onnx.quantize;
 
 /**
- * Signed 8-bit symmetric weights (zero point 0, steps in [-127, 127]) with one scale per output
+ * Signed 8-bit symmetric weights (zero point 0, steps in [-127, 127], or [-63, 63] with reduced
+ * range) with one scale per output
  * channel or per tensor, and 32-bit biases on the grid of {@code inputScale * weightScale[c]}:
  * what a fused integer convolution or Gemm accumulates into, so its bias adds no rounding of its
  * own beyond this.
@@ -9,6 +10,9 @@ package io.kebridge.onnx.quantize;
 final class WeightQuantization {
   /** Largest magnitude of a symmetric int8 step. */
   static final int QMAX = 127;
+
+  /** Largest magnitude with reduced range (7-bit weights, what ONNX Runtime's reduce_range does). */
+  static final int QMAX_REDUCED = 63;
 
   private WeightQuantization() {}
 
@@ -25,9 +29,10 @@ final class WeightQuantization {
    *
    * @param bias the float bias the weight will be used with, one per channel of {@code axis}, or
    *     null
+   * @param qmax the largest step, {@link #QMAX} or {@link #QMAX_REDUCED}
    */
   static Weight weight(float[] weight, int[] shape, int axis, boolean perChannel, float[] bias,
-      float inputScale) {
+      float inputScale, int qmax) {
     int channels = shape[axis];
     int inner = 1;
     for (int d = axis + 1; d < shape.length; d++) {
@@ -40,8 +45,8 @@ final class WeightQuantization {
     }
     float[] scales = new float[absMax.length];
     for (int c = 0; c < scales.length; c++) {
-      // ONNX Runtime's rule: the symmetric range [-absmax, absmax] over the 254 steps of [-127, 127]
-      scales[c] = absMax[c] > 0 ? absMax[c] / QMAX : 1f;
+      // ONNX Runtime's rule: the symmetric range [-absmax, absmax] over the steps of [-qmax, qmax]
+      scales[c] = absMax[c] > 0 ? absMax[c] / qmax : 1f;
     }
     if (bias != null) {
       for (int o = 0; o < bias.length; o++) {
@@ -57,7 +62,7 @@ final class WeightQuantization {
       int c = perChannel ? (i / inner) % channels : 0;
       // float32 division as numpy does it, so ties round the same way as ONNX Runtime's quantiser
       float v = weight[i] / scales[c];
-      q[i] = (byte) Math.max(-QMAX, Math.min(QMAX, (int) Math.rint(v)));
+      q[i] = (byte) Math.max(-qmax, Math.min(qmax, (int) Math.rint(v)));
     }
     return new Weight(q, scales);
   }

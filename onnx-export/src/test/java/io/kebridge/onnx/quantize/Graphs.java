@@ -74,9 +74,14 @@ final class Graphs {
 
   /** A k x k convolution with bias, padding k/2, {@code groups} groups. */
   String conv(String x, int out, int k, int groups) {
+    return conv(x, out, k, groups, 1f);
+  }
+
+  /** The same with He-normal weights times {@code gain} (to drive a ReLU6 into its ceiling). */
+  String conv(String x, int out, int k, int groups, float gain) {
     String name = "conv" + (++count);
     int in = channelsOf(x);
-    String w = weight(name + ".weight", out, in / groups, k, k);
+    String w = weight(name + ".weight", gain, out, in / groups, k, k);
     String y = g.node("Conv", name, List.of(x, w, bias(name + ".bias", out)), List.of(name),
         ints("kernel_shape", k, k), ints("pads", k / 2, k / 2, k / 2, k / 2),
         ints("strides", 1, 1), attr("group", (long) groups));
@@ -174,6 +179,10 @@ final class Graphs {
 
   /** He-normal weights (std sqrt(2 / fan_in)), so activations keep their scale layer to layer. */
   String weight(String name, int... shape) {
+    return weight(name, 1f, shape);
+  }
+
+  String weight(String name, float gain, int... shape) {
     int n = 1;
     for (int d : shape) {
       n *= d;
@@ -181,7 +190,7 @@ final class Graphs {
     int fanIn = n / shape[0];
     float[] v = new float[n];
     for (int i = 0; i < n; i++) {
-      v[i] = (float) (gaussian() * Math.sqrt(2.0 / fanIn));
+      v[i] = (float) (gain * gaussian() * Math.sqrt(2.0 / fanIn));
     }
     return g.initializer(name, shape, v);
   }

@@ -151,12 +151,38 @@ class QdqFormatTest {
   }
 
   @Test
+  void aSaturatedRelu6GetsExactlyItsBoundsSoOnnxRuntimeDropsTheClip() {
+    ModelProto m = Graphs.of(3, (g, x) -> g.relu6(g.conv(x, 6, 3, 1, 20f)));
+    Quantizer.Result q = Quantizer.quantize(m, new CalibrationSet(Graphs.images(8, 1), "noise"),
+        QuantizationSettings.defaults(), OrtSettings.defaults());
+    QuantParams p = q.activations().get("relu6_2");
+    assertEquals(new QuantParams(6f / 255f, 0), p);
+    assertEquals(new TensorRange(0f, 6f), p.represented());
+    FusionReport f = FusionCheck.verify(q.model(), OrtSettings.defaults());
+    assertEquals(1, f.of("Conv").count(), f.describe());
+    assertFalse(f.floatOps().containsKey("Clip"), f.describe());
+  }
+
+  @Test
   void perTensorWeightsHaveOneScale() {
     ModelProto m = quantize(QuantizationSettings.defaults().withPerChannel(false)).model();
     TensorProto s = init(m, "conv2.weight_scale");
     assertEquals(0, s.getDimsCount());
     assertEquals(0, node(m, "conv2.weight_DequantizeLinear").getAttributeCount());
     assertEquals(0, init(m, "conv2.bias_scale").getDimsCount());
+    FusionReport f = FusionCheck.verify(m, OrtSettings.defaults());
+    assertEquals(3, f.of("Conv").count(), f.describe());
+  }
+
+  @Test
+  void reducedRangeWeightsUseSevenBitsAndStillFuse() {
+    ModelProto m = quantize(QuantizationSettings.defaults().withReduceRange(true)).model();
+    byte[] v = init(m, "conv2.weight_quantized").getRawData().toByteArray();
+    int max = 0;
+    for (byte b : v) {
+      max = Math.max(max, Math.abs(b));
+    }
+    assertEquals(63, max);
     FusionReport f = FusionCheck.verify(m, OrtSettings.defaults());
     assertEquals(3, f.of("Conv").count(), f.describe());
   }

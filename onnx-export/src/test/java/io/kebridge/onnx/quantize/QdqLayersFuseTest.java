@@ -49,6 +49,11 @@ class QdqLayersFuseTest {
             List.of("Conv", "MaxPool", "Gemm", "GlobalAveragePool")),
         new Case("average pool", (g, x) -> g.averagePool(g.relu(g.conv(x, 6, 3, 1))),
             List.of("Conv", "AveragePool", "Gemm", "GlobalAveragePool")),
+        new Case("relu6 that saturates at 6", (g, x) -> g.relu6(g.conv(x, 6, 3, 1, 20f)),
+            List.of("Conv", "Gemm", "GlobalAveragePool")),
+        new Case("dropout and identity (inference)", (g, x) -> g.unary("Identity",
+            g.unary("Dropout", g.relu(g.conv(x, 6, 3, 1)))), List.of("Conv", "Gemm",
+            "GlobalAveragePool")),
         new Case("concat", (g, x) -> g.concat(g.relu(g.conv(x, 3, 3, 1)), g.relu(g.conv(x, 5, 1,
             1))), List.of("Conv", "Concat", "Gemm", "GlobalAveragePool"))
     ).map(Arguments::of);

@@ -52,11 +52,12 @@ class TrainedNetworkInt8Test {
   }
 
   @Test
-  void everyCalibrationMethodAndPerTensorWeightsKeepTheAccuracy() {
+  void everyCalibrationMethodPerTensorAndSevenBitWeightsKeepTheAccuracy() {
     for (QuantizationSettings s : List.of(
         QuantizationSettings.defaults().withMethod(new CalibrationMethod.Percentile(99.99)),
         QuantizationSettings.defaults().withMethod(new CalibrationMethod.Entropy()),
-        QuantizationSettings.defaults().withPerChannel(false))) {
+        QuantizationSettings.defaults().withPerChannel(false),
+        QuantizationSettings.defaults().withReduceRange(true))) {
       QuantizationReport a = export(training(128), s).accuracy();
       assertTrue(a.lossPoints() <= 1.0 && a.agreement() >= 0.95, s + ": " + a.describe(1));
     }
