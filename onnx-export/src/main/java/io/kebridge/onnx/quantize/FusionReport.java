@@ -69,30 +69,30 @@ public record FusionReport(List<Fused> fused, Map<String, Integer> floatOps, int
 
   /** One line: the fusions, the float operators and the Q/DQ nodes left. */
   public String describe() {
-    List<String> parts = new ArrayList<>();
-    for (Fused f : fused) {
-      parts.add(f.describe());
-    }
-    List<String> floats = new ArrayList<>();
-    floatOps.entrySet().stream().sorted(Map.Entry.comparingByKey())
-        .forEach(e -> floats.add(e.getKey() + " " + e.getValue()));
-    return String.join(", ", parts) + "; float ops left: "
-        + (floats.isEmpty() ? "none" : String.join(", ", floats)) + "; QuantizeLinear "
-        + quantizeLeft + ", DequantizeLinear " + dequantizeLeft + " left";
+    return fusedText() + "; float ops left: " + floatText() + "; QuantizeLinear " + quantizeLeft
+        + ", DequantizeLinear " + dequantizeLeft + " left";
   }
 
   /** The figures as model-card extras (keys without the {@code ke.} prefix). */
   public Map<String, String> toCardExtras() {
     Map<String, String> m = new LinkedHashMap<>();
+    m.put("quantization.fused", fusedText());
+    m.put("quantization.float_ops", floatText());
+    return m;
+  }
+
+  private String fusedText() {
     List<String> parts = new ArrayList<>();
     for (Fused f : fused) {
       parts.add(f.describe());
     }
-    m.put("quantization.fused", String.join(", ", parts));
+    return String.join(", ", parts);
+  }
+
+  private String floatText() {
     List<String> floats = new ArrayList<>();
     floatOps.entrySet().stream().sorted(Map.Entry.comparingByKey())
         .forEach(e -> floats.add(e.getKey() + " " + e.getValue()));
-    m.put("quantization.float_ops", floats.isEmpty() ? "none" : String.join(", ", floats));
-    return m;
+    return floats.isEmpty() ? "none" : String.join(", ", floats);
   }
 }

@@ -47,7 +47,7 @@ public final class QuantizedExport {
         Int8Accuracy.measure(floatModel, q.model(), test, normalization, ort)
             .require(settings.maxAccuracyLoss(), calibration.description());
     Map<String, String> extras = new LinkedHashMap<>();
-    extras.putAll(describe(q, calibration, settings, q.model()));
+    extras.putAll(describe(q, calibration, settings));
     extras.putAll(fusion.toCardExtras());
     extras.putAll(accuracy.toCardExtras(settings.maxAccuracyLoss()));
     Map<String, String> meta = new LinkedHashMap<>();
@@ -56,10 +56,10 @@ public final class QuantizedExport {
   }
 
   /** How the model was quantised, as model-card extras (keys without {@code ke.}). */
-  public static Map<String, String> describe(Quantizer.Result q, CalibrationSet calibration,
-      QuantizationSettings settings, ModelProto model) {
+  private static Map<String, String> describe(Quantizer.Result q, CalibrationSet calibration,
+      QuantizationSettings settings) {
     long opset = 0;
-    for (OperatorSetIdProto o : model.getOpsetImportList()) {
+    for (OperatorSetIdProto o : q.model().getOpsetImportList()) {
       if (o.getDomain().isEmpty()) {
         opset = o.getVersion();
       }

@@ -173,12 +173,7 @@ public final class OrtForward implements Forward {
    * batch * classes}).
    */
   public float[] run(FloatBuffer input, int batch) {
-    checkOpen();
-    if (!input.isDirect() || input.order() != ByteOrder.nativeOrder()) {
-      // a direct big-endian buffer would be misread silently, a heap buffer copied
-      throw new OnnxException("input buffers must be direct and in native byte order (inputBuffer)");
-    }
-    long[] shape = {batch, inputShape[1], inputShape[2], inputShape[3]};
+    long[] shape = checkedShape(input, batch);
     try (OnnxTensor tensor = OnnxTensor.createTensor(env, input, shape);
         OrtSession.Result result =
             session.run(Map.of(inputName, tensor), Set.of(outputName))) {
@@ -210,11 +205,7 @@ public final class OrtForward implements Forward {
    * reads every intermediate tensor this way, one batch at a time, keeping no arrays).
    */
   public void runOutputs(FloatBuffer input, int batch, Set<String> outputs, OutputSink sink) {
-    checkOpen();
-    if (!input.isDirect() || input.order() != ByteOrder.nativeOrder()) {
-      throw new OnnxException("input buffers must be direct and in native byte order (inputBuffer)");
-    }
-    long[] shape = {batch, inputShape[1], inputShape[2], inputShape[3]};
+    long[] shape = checkedShape(input, batch);
     try (OnnxTensor tensor = OnnxTensor.createTensor(env, input, shape);
         OrtSession.Result result = session.run(Map.of(inputName, tensor), outputs)) {
       for (String name : outputs) {
@@ -228,6 +219,16 @@ public final class OrtForward implements Forward {
     } catch (OrtException e) {
       throw new OnnxException("ONNX Runtime failed on a batch of " + batch + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The input tensor's shape, after checking that the session is open and the buffer usable. */
+  private long[] checkedShape(FloatBuffer input, int batch) {
+    checkOpen();
+    if (!input.isDirect() || input.order() != ByteOrder.nativeOrder()) {
+      // a direct big-endian buffer would be misread silently, a heap buffer copied
+      throw new OnnxException("input buffers must be direct and in native byte order (inputBuffer)");
+    }
+    return new long[] {batch, inputShape[1], inputShape[2], inputShape[3]};
   }
 
   private void checkOpen() {

@@ -8,6 +8,7 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kebridge.models.data.Dataset;
+import io.kebridge.onnx.Python;
 import io.kebridge.onnx.graph.OnnxFiles;
 import io.kebridge.onnx.runtime.OrtForward;
 import io.kebridge.onnx.runtime.OrtSettings;
@@ -15,13 +16,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,7 +36,8 @@ class OrtPythonPeerTest {
 
   @Test
   void onnxRuntimesOwnQuantiserAgreesWithKeBridge(@TempDir Path dir) throws Exception {
-    assumeTrue(pythonHasOrt(), "python3 with onnx and onnxruntime is not installed");
+    assumeTrue(Python.has("onnx, onnxruntime.quantization"),
+        "python3 with onnx and onnxruntime is not installed");
     TrainedDigits net = TrainedDigits.get();
     ModelProto folded = net.floatModel(true);
     CalibrationSet calibration = net.calibration(128);
@@ -67,7 +67,7 @@ class OrtPythonPeerTest {
       Files.copy(in, script);
     }
     var shape = net.spec.input().shape();
-    Result r = python(script.toString(), dir.resolve("fp32.onnx").toString(),
+    Python.Result r = Python.run(script.toString(), dir.resolve("fp32.onnx").toString(),
         dir.resolve("int8.onnx").toString(), dir.resolve("calib.bin").toString(),
         dir.resolve("test.bin").toString(), dir.resolve("labels.bin").toString(),
         dir.resolve("java.bin").toString(), Integer.toString(shape.channels()),
@@ -120,41 +120,5 @@ class OrtPythonPeerTest {
       b.position(b.position() + r.length * 4);
     }
     Files.write(file, b.array());
-  }
-
-  private static Boolean available;
-
-  private static synchronized boolean pythonHasOrt() throws InterruptedException {
-    if (available == null) {
-      available = python("-c", "import onnx, onnxruntime.quantization").exit() == 0;
-      if (!available) {
-        System.err.println("note: OrtPythonPeerTest skipped: python3 with onnx and onnxruntime is"
-            + " not installed (pip install onnx onnxruntime)");
-      }
-    }
-    return available;
-  }
-
-  private record Result(int exit, String output) {}
-
-  private static Result python(String... args) throws InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("python3"));
-    cmd.addAll(List.of(args));
-    Process p;
-    try {
-      p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    } catch (IOException e) {
-      return new Result(-1, "python3 cannot be started: " + e.getMessage());
-    }
-    try {
-      if (!p.waitFor(180, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return new Result(-1, "python3 timed out");
-      }
-      return new Result(p.exitValue(),
-          new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      return new Result(-1, e.getMessage());
-    }
   }
 }
