@@ -9,6 +9,7 @@ import io.kebridge.onnx.OnnxException;
 import io.kebridge.onnx.runtime.OrtForward;
 import io.kebridge.onnx.runtime.OrtSettings;
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -25,6 +26,9 @@ import java.util.Set;
 final class Calibrator {
   /** Images per calibration batch: every intermediate value of a batch is held at once. */
   static final int BATCH = 8;
+
+  /** The fewest steps the entropy method gives one sign of a tensor. */
+  static final int MIN_LEVELS = 16;
 
   private Calibrator() {}
 
@@ -65,44 +69,59 @@ final class Calibrator {
       if (method instanceof CalibrationMethod.MinMax) {
         return ranges;
       }
-      Map<String, Histogram> histograms = new HashMap<>();
-      for (String v : values) {
-        TensorRange r = ranges.get(v);
-        boolean signed = r.min() < 0;
-        boolean magnitudes = signed && method instanceof CalibrationMethod.Entropy;
-        double lo = magnitudes || !signed ? 0 : r.min();
-        double hi = magnitudes ? Math.max(-r.min(), r.max()) : Math.max(r.max(), 0);
-        histograms.put(v, new Histogram(lo, hi, magnitudes,
-            method instanceof CalibrationMethod.Entropy));
+      // the image input keeps its measured range: pixels are bounded, and cutting the brightest
+      // or darkest of them only loses information
+      List<String> clipped = new ArrayList<>(values);
+      clipped.remove(input);
+      Map<String, Histogram[]> histograms = new HashMap<>();
+      for (String v : clipped) {
+        histograms.put(v, histograms(ranges.get(v), method));
       }
-      forEachBatch(f, x, outputs, (name, v) -> histograms.get(name).add(v),
-          values.contains(input) ? input : null);
-      for (String v : values) {
+      forEachBatch(f, x, outputs, (name, v) -> {
+        for (Histogram h : histograms.get(name)) {
+          h.add(v);
+        }
+      }, null);
+      for (String v : clipped) {
         ranges.put(v, clipped(ranges.get(v), histograms.get(v), method));
       }
       return ranges;
     }
   }
 
+  /**
+   * The histograms a method reads: the values themselves for a percentile; for entropy, each sign
+   * on its own, since an 8-bit asymmetric grid gives each side its own extent.
+   */
+  private static Histogram[] histograms(TensorRange r, CalibrationMethod method) {
+    if (method instanceof CalibrationMethod.Percentile) {
+      return new Histogram[] {new Histogram(Math.min(r.min(), 0), Math.max(r.max(), 0),
+          Histogram.Side.ALL)};
+    }
+    return new Histogram[] {new Histogram(0, Math.max(r.max(), 0), Histogram.Side.POSITIVE),
+        new Histogram(0, Math.max(-r.min(), 0), Histogram.Side.NEGATIVE)};
+  }
+
   /** The range the method keeps of the measured {@code full} range. */
-  private static TensorRange clipped(TensorRange full, Histogram h, CalibrationMethod method) {
-    boolean signed = full.min() < 0;
+  private static TensorRange clipped(TensorRange full, Histogram[] h, CalibrationMethod method) {
     float lo;
     float hi;
     if (method instanceof CalibrationMethod.Percentile p) {
       double q = p.percentile() / 100;
-      lo = signed ? (float) h.quantile(1 - q) : 0f;
-      hi = full.max() > 0 ? (float) h.quantile(q) : 0f;
+      lo = full.min() < 0 ? (float) h[0].quantile(1 - q) : 0f;
+      hi = full.max() > 0 ? (float) h[0].quantile(q) : 0f;
     } else {
-      // entropy: 255 steps over [0, T] for a non-negative value, 128 a side for a signed one
-      float t = (float) h.entropyThreshold(signed ? 128 : 255);
-      lo = signed ? -t : 0f;
-      hi = t;
+      // entropy: the 255 steps shared by the two signs in proportion to their extents
+      double up = Math.max(full.max(), 0);
+      double down = Math.max(-full.min(), 0);
+      int levelsUp = (int) Math.round(255 * up / (up + down));
+      hi = up > 0 ? (float) h[0].entropyThreshold(Math.max(MIN_LEVELS, levelsUp)) : 0f;
+      lo = down > 0 ? -(float) h[1].entropyThreshold(Math.max(MIN_LEVELS, 255 - levelsUp)) : 0f;
     }
-    // never wider than what was measured; a non-negative value keeps its floor
-    float a = signed ? Math.max(lo, full.min()) : full.min();
+    // never wider than what was measured
+    float a = Math.max(Math.min(lo, 0f), full.min());
     float b = Math.max(Math.min(hi, full.max()), a);
-    return new TensorRange(a, b);
+    return new TensorRange(full.min() >= 0 ? full.min() : a, b);
   }
 
   private interface Sink {

@@ -3,42 +3,52 @@ package io.kebridge.onnx.quantize;
 import java.nio.FloatBuffer;
 
 /**
- * Counts of an activation's values (or of their magnitudes) in equal bins over a range fixed
- * beforehand, from which the percentile and entropy methods pick a clipping threshold.
+ * Counts of an activation's values (or of the magnitudes of one sign) in equal bins over a range
+ * fixed beforehand, from which the percentile and entropy methods pick a clipping threshold.
  */
 final class Histogram {
+  /** Which values are counted. */
+  enum Side {
+    /** Every value as it is (the percentile method). */
+    ALL,
+    /** Values above zero (the entropy method's upper threshold). */
+    POSITIVE,
+    /** The magnitudes of values below zero (the entropy method's lower threshold). */
+    NEGATIVE
+  }
+
   /** Bins per histogram: fine enough that a threshold lands within 0.05% of the range. */
   static final int BINS = 2048;
 
   private final double lo;
   private final double width;
-  private final boolean magnitudes;
-  private final boolean skipZeros;
+  private final Side side;
   private final long[] counts = new long[BINS];
   private long total;
 
   /**
-   * @param magnitudes count {@code |x|} instead of {@code x}
-   * @param skipZeros leave exact zeros out: the 8-bit grid holds zero exactly, so the spike a ReLU
-   *     leaves there is no error to weigh (counted, it makes the entropy method merge it with its
-   *     neighbours and cut ranges several times too short)
+   * @param side which values count; a side leaves the exact zeros out too: the 8-bit grid holds
+   *     zero exactly, so the spike a ReLU leaves there is no error to weigh (counted, it makes the
+   *     entropy method merge it with its neighbours and cut ranges several times too short)
    */
-  Histogram(double lo, double hi, boolean magnitudes, boolean skipZeros) {
+  Histogram(double lo, double hi, Side side) {
     this.lo = lo;
     this.width = hi > lo ? (hi - lo) / BINS : 0;
-    this.magnitudes = magnitudes;
-    this.skipZeros = skipZeros;
+    this.side = side;
   }
 
   void add(FloatBuffer values) {
     double inv = width > 0 ? 1 / width : 0;
     for (int i = values.position(); i < values.limit(); i++) {
       double x = values.get(i);
-      if (x == 0 && skipZeros) {
+      if (side == Side.POSITIVE && !(x > 0)) {
         continue;
       }
-      if (magnitudes) {
-        x = Math.abs(x);
+      if (side == Side.NEGATIVE) {
+        if (!(x < 0)) {
+          continue;
+        }
+        x = -x;
       }
       int b = (int) ((x - lo) * inv);
       counts[b < 0 ? 0 : Math.min(b, BINS - 1)]++;
