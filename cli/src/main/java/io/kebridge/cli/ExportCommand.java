@@ -6,11 +6,7 @@ import io.kebridge.models.card.ModelCard;
 import io.kebridge.models.data.DataSplits;
 import io.kebridge.models.data.Dataset;
 import io.kebridge.models.data.Datasets;
-import io.kebridge.models.run.RunDirectory;
 import io.kebridge.models.spec.NetworkSpec;
-import io.kebridge.models.split.SplitPlan;
-import io.kebridge.models.weights.SafeTensors;
-import io.kebridge.models.weights.Weights;
 import io.kebridge.onnx.OnnxFormat;
 import io.kebridge.onnx.export.ExportOptions;
 import io.kebridge.onnx.export.OnnxExporter;
@@ -22,9 +18,6 @@ import io.kebridge.onnx.quantize.QuantizedExport;
 import io.kebridge.onnx.quantize.Quantizer;
 import io.kebridge.onnx.repository.ModelRepository;
 import io.kebridge.onnx.runtime.OrtSettings;
-import io.kebridge.prune.cut.SlimNetwork;
-import io.kebridge.prune.cut.SlimPruner;
-import io.kebridge.prune.store.SlimFolder;
 import io.kebridge.training.graph.TfForward;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,9 +27,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -128,10 +119,6 @@ public final class ExportCommand implements Runnable {
 
   @Spec CommandLine.Model.CommandSpec command;
 
-  /** What is exported: spec, weights, card, and a label for the console. */
-  private record Network(
-      NetworkSpec spec, Weights weights, ModelCard card, String what, Path weightsFile) {}
-
   @Override
   public void run() {
     if (out == null && repository == null) {
@@ -153,7 +140,10 @@ public final class ExportCommand implements Runnable {
           "--test-images must be 0 (all) or positive, got " + testImages);
     }
     PrintWriter console = command.commandLine().getOut();
-    Network net = load(RunDirectory.open(source));
+    ModelSource.Loaded net = ModelSource.load(source, generation, slim);
+    if (net.card() == null) {
+      throw new ModelException(source + " has no card.json (labels, input, normalisation)");
+    }
     ModelCard card = net.card()
         .withExtra("export.source", source.toAbsolutePath().normalize().toString())
         .withExtra("export.weights_sha256", sha256(net.weightsFile()))
@@ -187,45 +177,6 @@ public final class ExportCommand implements Runnable {
           repository.resolve(name).resolve(ModelRepository.CONFIG_FILE));
     }
     console.flush();
-  }
-
-  private Network load(RunDirectory dir) {
-    NetworkSpec spec = dir.spec();
-    ModelCard card = dir.card();
-    boolean folder = Files.isRegularFile(dir.weightsFile());
-    if (!slim && generation == null && folder) {
-      Weights w = SafeTensors.read(dir.weightsFile()).weights();
-      return new Network(spec, w, card, card.network() + " " + spec.architecture(),
-          dir.weightsFile());
-    }
-    if (dir.generations().isEmpty()) {
-      throw new ModelException(folder
-          ? source + " is a slim or imported folder (weights.safetensors, no generations): export"
-              + " it without --slim and --generation"
-          : source + " has neither weights.safetensors nor finished generations");
-    }
-    int g = generation != null ? generation : dir.latestGeneration();
-    SafeTensors.Contents contents = dir.generationWeights(g);
-    if (!slim) {
-      Double acc = number(contents.metadata().get("dense_accuracy"));
-      ModelCard dense = new ModelCard(card.architecture(), "dense", card.split(), g,
-          card.labels(), card.input(), card.layout(), card.mean(), card.std(), acc,
-          card.version(), card.extra());
-      return new Network(spec, contents.weights(), dense,
-          "dense " + spec.architecture() + " generation " + g, dir.generationWeightsFile(g));
-    }
-    SplitPlan plan = SplitPlan.parse(card.split(), 0);
-    SlimNetwork cut = SlimPruner.prune(spec, contents.weights(), plan);
-    Map<String, String> extra = new LinkedHashMap<>();
-    String dense = contents.metadata().get("dense_accuracy");
-    if (dense != null) {
-      extra.put("dense_accuracy", dense);
-    }
-    ModelCard slimCard = SlimFolder.slimCard(card, g,
-        number(contents.metadata().get("slim_accuracy")), extra);
-    return new Network(cut.spec(), cut.weights(), slimCard,
-        "slim " + cut.spec().architecture() + " (" + plan.describe() + ") generation " + g,
-        dir.generationWeightsFile(g));
   }
 
   /**
@@ -305,18 +256,6 @@ public final class ExportCommand implements Runnable {
       throw new ModelException("cannot read " + file + ": " + e.getMessage(), e);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("the JVM has no SHA-256", e);
-    }
-  }
-
-  private static Double number(String value) {
-    if (value == null) {
-      return null;
-    }
-    try {
-      return Double.valueOf(value);
-    } catch (NumberFormatException e) {
-      throw new ModelException("accuracy '" + value + "' in the weights' metadata is not a number",
-          e);
     }
   }
 }

@@ -10,8 +10,11 @@ import io.kebridge.models.cost.LayerCost;
 import io.kebridge.models.run.RunDirectory;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.models.spec.ParamSpec;
 import io.kebridge.models.spec.SpecJson;
 import io.kebridge.models.split.KelsPlan;
+import io.kebridge.models.split.Mask;
+import io.kebridge.models.split.MaskFiles;
 import io.kebridge.models.split.SplitPlan;
 import io.kebridge.prune.cost.CostComparison;
 import io.kebridge.prune.cut.SlimPruner;
@@ -19,7 +22,9 @@ import io.kebridge.prune.store.SlimFolder;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -33,7 +38,9 @@ import picocli.CommandLine.Spec;
       "Show a network's layers, output shapes, parameters, MACs and Ops (the KE paper's count),",
       "dense beside the KELS slim network, with totals and the reduction in percent. On a run",
       "folder the split comes from its card.json; on a slim folder written by 'ke prune' the",
-      "table is its cost report, with measured latency when a benchmark added it."
+      "table is its cost report, with measured latency when a benchmark added it. The 'fit'",
+      "column counts each layer's fit-hypothesis weights under the split; --masks writes the",
+      "split's masks for inspection in PyTorch or NumPy."
     })
 public final class InfoCommand implements Runnable {
 
@@ -57,11 +64,14 @@ public final class InfoCommand implements Runnable {
   int classes;
 
   @Option(names = "--width", defaultValue = "0",
-      description = "Base width (channels of the first stage); 0 = the architecture's default.")
+      description = "Base width: channels of the first stage (ResNet, VGG, small-cnn), the growth"
+          + " rate (DenseNet), the stem's channels (MobileNetV2: width/32 is the multiplier);"
+          + " 0 = the architecture's default.")
   int width;
 
   @Option(names = "--stem", defaultValue = "auto",
-      description = "ResNet stem: auto, imagenet (7x7/2 + max-pool) or cifar (3x3/1).")
+      description = "Stem of ResNets, DenseNets and MobileNetV2: auto (cifar below 64 pixels),"
+          + " imagenet (7x7/2 conv + max-pool) or cifar (3x3/1 conv).")
   String stem;
 
   @Option(names = "--split",
@@ -70,6 +80,15 @@ public final class InfoCommand implements Runnable {
   String split;
 
   static final String DEFAULT_SPLIT = "kels:0.5";
+
+  @Option(names = "--masks", paramLabel = "FILE.safetensors",
+      description = "Also write the split's masks: one float32 tensor of 0 (reset) and 1 (fit) per"
+          + " conv and dense weight, named and shaped as the weight in PyTorch's layout.")
+  Path masksFile;
+
+  @Option(names = "--seed", defaultValue = "0",
+      description = "Seed that draws a wels:S split (default: ${DEFAULT-VALUE}).")
+  long seed;
 
   @Spec picocli.CommandLine.Model.CommandSpec command;
 
@@ -97,8 +116,23 @@ public final class InfoCommand implements Runnable {
       chosen = RunDirectory.open(folder).card().split();
       out.printf(Locale.ROOT, "split %s from %s%n", chosen, folder.resolve("card.json"));
     }
-    SplitPlan plan = SplitPlan.parse(chosen == null ? DEFAULT_SPLIT : chosen, 0);
-    print(out, dense, plan);
+    SplitPlan plan = SplitPlan.parse(chosen == null ? DEFAULT_SPLIT : chosen, seed);
+    Map<String, Mask> masks = plan.masks(dense);
+    print(out, dense, plan, masks);
+    if (masksFile != null) {
+      MaskFiles.write(masksFile, masks, Map.of("split", plan.describe(),
+          "architecture", dense.architecture(), "layout", "pytorch (out, in, kh, kw)"));
+      long fit = masks.values().stream().mapToLong(Mask::fitCount).sum();
+      long all = masks.values().stream().mapToLong(Mask::size).sum();
+      out.printf(Locale.ROOT, "wrote %d masks of %s (%,d of %,d weights fit) to %s%n",
+          masks.size(), plan.describe(), fit, all, masksFile);
+      out.flush();
+    }
+  }
+
+  /** The width of the layer-name column: the longest name (DenseNet's run to 40 characters). */
+  private static int longest(CostReport d) {
+    return Math.max(26, d.layers().stream().mapToInt(l -> l.layer().length()).max().orElse(0));
   }
 
   private static void printSlimFolder(PrintWriter out, RunDirectory dir, CostComparison cost) {
@@ -108,7 +142,7 @@ public final class InfoCommand implements Runnable {
         card.accuracy() == null ? "" : String.format(Locale.ROOT, ", accuracy %.4f",
             card.accuracy()),
         card.extra().getOrDefault("pruned_from", "an unknown run"));
-    table(out, cost.dense(), cost.slim());
+    table(out, cost.dense(), cost.slim(), Map.of());
     if (cost.latency() != null) {
       out.printf(Locale.ROOT, "%-15s dense %.3f ms, slim %.3f ms (median, %s, batch %d): %.2fx"
               + " faster%n", "latency", cost.latency().denseMedianMs(),
@@ -144,7 +178,7 @@ public final class InfoCommand implements Runnable {
    * Prints the dense (and, for KELS, slim) cost table of {@code dense}; the slim network is the one
    * the pruner cuts out.
    */
-  static void print(PrintWriter out, NetworkSpec dense, SplitPlan plan) {
+  static void print(PrintWriter out, NetworkSpec dense, SplitPlan plan, Map<String, Mask> masks) {
     CostReport d = CostCounter.count(dense);
     CostReport s = plan instanceof KelsPlan k
         ? CostCounter.count(SlimPruner.plan(dense, k).slimSpec())
@@ -152,26 +186,38 @@ public final class InfoCommand implements Runnable {
     out.printf(Locale.ROOT, "%s, input %s, %d classes%s%n", dense.architecture(),
         dense.input().shape(), dense.classes(),
         s == null ? " (split " + plan.describe() + " has no slim network)" : ", slim = " + plan.describe());
-    table(out, d, s);
+    Map<String, Long> fit = new HashMap<>();
+    for (ParamSpec p : dense.params()) {
+      Mask m = masks.get(p.name());
+      if (m != null) {
+        fit.merge(p.layer(), m.fitCount(), Long::sum);
+      }
+    }
+    table(out, d, s, fit);
   }
 
-  private static void table(PrintWriter out, CostReport d, CostReport s) {
+  private static void table(PrintWriter out, CostReport d, CostReport s, Map<String, Long> fit) {
+    String width = longest(d) + "";
     String head = s == null
-        ? String.format(Locale.ROOT, "%-26s %-15s %-13s %13s %16s %16s", "layer", "type", "output",
-            "params", "MACs", "Ops")
-        : String.format(Locale.ROOT, "%-26s %-15s %-13s %13s %16s %16s   %-13s %12s %15s %15s",
-            "layer", "type", "output", "params", "MACs", "Ops", "slim output", "slim params",
-            "slim MACs", "slim Ops");
+        ? String.format(Locale.ROOT, "%-" + width + "s %-16s %-13s %13s %13s %16s %16s", "layer",
+            "type", "output", "params", "fit", "MACs", "Ops")
+        : String.format(Locale.ROOT,
+            "%-" + width + "s %-16s %-13s %13s %13s %16s %16s   %-13s %12s %15s %15s",
+            "layer", "type", "output", "params", "fit", "MACs", "Ops", "slim output",
+            "slim params", "slim MACs", "slim Ops");
     out.println(head);
     out.println("-".repeat(head.length()));
     for (LayerCost l : d.layers()) {
+      String f = fit.containsKey(l.layer()) ? String.format(Locale.ROOT, "%,d", fit.get(l.layer()))
+          : "";
       if (s == null) {
-        out.printf(Locale.ROOT, "%-26s %-15s %-13s %,13d %,16d %,16d%n", l.layer(), l.type(),
-            l.output(), l.params(), l.macs(), l.ops());
+        out.printf(Locale.ROOT, "%-" + width + "s %-16s %-13s %,13d %13s %,16d %,16d%n",
+            l.layer(), l.type(), l.output(), l.params(), f, l.macs(), l.ops());
       } else {
         LayerCost sl = s.layer(l.layer());
-        out.printf(Locale.ROOT, "%-26s %-15s %-13s %,13d %,16d %,16d   %-13s %,12d %,15d %,15d%n",
-            l.layer(), l.type(), l.output(), l.params(), l.macs(), l.ops(), sl.output(),
+        out.printf(Locale.ROOT,
+            "%-" + width + "s %-16s %-13s %,13d %13s %,16d %,16d   %-13s %,12d %,15d %,15d%n",
+            l.layer(), l.type(), l.output(), l.params(), f, l.macs(), l.ops(), sl.output(),
             sl.params(), sl.macs(), sl.ops());
       }
     }

@@ -22,10 +22,13 @@ import picocli.CommandLine.Option;
       PruneCommand.class,
       ExportCommand.class,
       ImportCommand.class,
+      EvalCommand.class,
       ServeCommand.class,
       DemoCommand.class,
       CompareCommand.class,
       BenchCommand.class,
+      CompletionCommand.class,
+      ReferenceCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

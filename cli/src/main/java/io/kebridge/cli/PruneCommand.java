@@ -19,7 +19,7 @@ import io.kebridge.prune.cut.SlimNetwork;
 import io.kebridge.prune.cut.SlimPruner;
 import io.kebridge.prune.eval.Accuracy;
 import io.kebridge.prune.eval.AccuracyEvaluator;
-import io.kebridge.prune.group.PrunePlan;
+import io.kebridge.models.split.ChannelPlan;
 import io.kebridge.prune.store.SlimFolder;
 import io.kebridge.training.export.SavedModels;
 import io.kebridge.training.graph.TfForward;
@@ -103,7 +103,7 @@ public final class PruneCommand implements Runnable {
     SplitPlan split = SplitPlan.parse(card.split(), 0);
     int g = generation != null ? generation : run.latestGeneration();
     // Refuse a WELS or LLF run before reading any weights.
-    PrunePlan plan = SlimPruner.plan(dense, split);
+    ChannelPlan plan = SlimPruner.plan(dense, split);
     SafeTensors.Contents contents = run.generationWeights(g);
     SlimNetwork slim = SlimPruner.cut(contents.weights(), plan);
     CostComparison cost = CostComparison.of(split.describe(), dense, slim.spec());

@@ -27,5 +27,13 @@ public final class OnnxFormat {
   /** Written as the model's {@code producer_name}. */
   public static final String PRODUCER = "ke-bridge";
 
+  /**
+   * The documentation string of a Relu node that the KE reference applies as a function
+   * (DenseNet's head): the same computation, but not counted in the reference's Ops, so a round
+   * trip through ONNX keeps the cost figures.
+   */
+  public static final String FUNCTIONAL_DOC =
+      "ke-bridge: applied as a function in the KE reference, not counted in its Ops";
+
   private OnnxFormat() {}
 }

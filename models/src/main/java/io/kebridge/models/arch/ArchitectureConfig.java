@@ -5,8 +5,8 @@ import java.util.Objects;
 
 /**
  * What an architecture builder needs: the input shape, the number of classes, the base width (the
- * channel count of the first stage; 0 means the architecture's own default) and, for ResNets, the
- * stem.
+ * channel count of the first stage, DenseNet's growth rate, MobileNetV2's stem width; 0 means the
+ * architecture's own default) and the stem (ResNet, DenseNet, MobileNetV2).
  */
 public record ArchitectureConfig(ActivationShape input, int classes, int width, Stem stem) {
   public ArchitectureConfig {
@@ -25,14 +25,23 @@ public record ArchitectureConfig(ActivationShape input, int classes, int width, 
     return new ArchitectureConfig(input, classes, 0, Stem.AUTO);
   }
 
+  /** The stem to build: the configured one, with {@code AUTO} resolved by the input size. */
+  public Stem resolvedStem() {
+    if (stem != Stem.AUTO) {
+      return stem;
+    }
+    return Math.min(input.height(), input.width()) < 64 ? Stem.CIFAR : Stem.IMAGENET;
+  }
+
   /** The width to use: the configured one, or the architecture's default. */
   public int widthOr(int fallback) {
     return width == 0 ? fallback : width;
   }
 
   /**
-   * ResNet stem: {@code IMAGENET} (7x7/2 conv and 3x3/2 max-pool) or {@code CIFAR} (3x3/1 conv, no
-   * pool) for small images; {@code AUTO} picks CIFAR below 64 pixels.
+   * The stem: {@code IMAGENET} (ResNet/DenseNet: 7x7/2 conv and 3x3/2 max-pool; MobileNetV2: stride
+   * 2 throughout) or {@code CIFAR} for small images (3x3/1 conv, no pool; MobileNetV2 keeps stride
+   * 1 in its first conv and 24-channel stage); {@code AUTO} picks CIFAR below 64 pixels.
    */
   public enum Stem {
     AUTO,

@@ -53,6 +53,14 @@ public final class SpecBuilder {
             name, from, shape(from).channels(), out, kernel, stride, padding, false));
   }
 
+  /** A grouped convolution without bias ({@code groups == channels} is depthwise). */
+  public String conv(
+      String name, String from, int out, int kernel, int stride, int padding, int groups) {
+    return add(
+        new Layer.Conv2d(
+            name, from, shape(from).channels(), out, kernel, stride, padding, groups, false));
+  }
+
   public String batchNorm(String name, String from) {
     return add(new Layer.BatchNorm(name, from, shape(from).channels(), BN_EPSILON, BN_MOMENTUM));
   }
@@ -61,8 +69,30 @@ public final class SpecBuilder {
     return add(new Layer.Relu(name, from));
   }
 
+  /** A ReLU the KE reference applies as a function, not a module (see {@link Layer.Relu}). */
+  public String functionalRelu(String name, String from) {
+    return add(new Layer.Relu(name, from, true));
+  }
+
   public String maxPool(String name, String from, int kernel, int stride, int padding) {
     return add(new Layer.MaxPool(name, from, kernel, stride, padding));
+  }
+
+  /** Average pooling that counts padded positions, as PyTorch's default. */
+  public String avgPool(String name, String from, int kernel, int stride, int padding) {
+    return add(new Layer.AvgPool(name, from, kernel, stride, padding, true));
+  }
+
+  public String relu6(String name, String from) {
+    return add(new Layer.Relu6(name, from));
+  }
+
+  public String concat(String name, String... from) {
+    return add(new Layer.Concat(name, List.of(from)));
+  }
+
+  public String dropout(String name, String from, double rate) {
+    return add(new Layer.Dropout(name, from, rate));
   }
 
   public String globalAvgPool(String name, String from) {

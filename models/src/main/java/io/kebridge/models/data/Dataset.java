@@ -117,6 +117,43 @@ public final class Dataset {
     return select(idx, name + "[" + perClass + "/class]");
   }
 
+  /**
+   * These images as a network with input {@code target} takes them: unchanged when the shapes
+   * agree; a grey image feeds a three-channel network by repeating its channel (exactly); other
+   * sizes are centre-cropped to the target's aspect ratio and resized bilinearly, as {@code ke
+   * data} does for image folders ({@link ImageFolders#toInput}), which goes through 8-bit pixels.
+   *
+   * @throws ModelException for channel counts other than 1, 3 or equal ones
+   */
+  public Dataset adaptedTo(ActivationShape target) {
+    if (target.equals(shape)) {
+      return this;
+    }
+    int from = shape.channels();
+    int to = target.channels();
+    if (from != to && !(from == 1 && to == 3) && !(from == 3 && to == 1)) {
+      throw new ModelException(name + " has " + from + "-channel images, the network takes " + to
+          + " channels; only grey to RGB (repeated) and RGB to grey (luma) are converted");
+    }
+    float[][] out = new float[images.length][];
+    boolean sameSize = target.height() == shape.height() && target.width() == shape.width();
+    for (int i = 0; i < images.length; i++) {
+      out[i] = sameSize && from == 1
+          ? repeatChannel(images[i], to)
+          : ImageFolders.toInput(ImageFolders.picture(images[i], shape), to, target.height(),
+              target.width());
+    }
+    return new Dataset(name + "[" + target + "]", target, classNames, out, labels);
+  }
+
+  private static float[] repeatChannel(float[] grey, int channels) {
+    float[] out = new float[grey.length * channels];
+    for (int c = 0; c < channels; c++) {
+      System.arraycopy(grey, 0, out, c * grey.length, grey.length);
+    }
+    return out;
+  }
+
   /** A train/validation pair. */
   public record Split(Dataset train, Dataset validation) {}
 

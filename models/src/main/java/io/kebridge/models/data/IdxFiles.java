@@ -3,10 +3,12 @@ package io.kebridge.models.data;
 import io.kebridge.models.ModelException;
 import io.kebridge.models.spec.ActivationShape;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 
@@ -73,20 +75,24 @@ public final class IdxFiles {
         throw new ModelException(what + " has an invalid header: " + n + " images of " + rows
             + "x" + cols);
       }
-      float[][] images = new float[n][rows * cols];
+      // Grow with the data actually read, never with the header's claim: a header that
+      // announces 2^31 images over a few bytes must fail as truncated, not exhaust memory.
+      List<float[]> images = new ArrayList<>();
       byte[] buf = new byte[rows * cols];
       for (int i = 0; i < n; i++) {
         try {
           in.readFully(buf);
         } catch (EOFException e) {
-          throw new ModelException(what + " is truncated: the header announces " + n
-              + " images, the data ends in image " + i);
+          throw new ModelException(what + " is truncated or lies in its header: it announces "
+              + n + " images of " + rows + "x" + cols + ", the data ends in image " + i);
         }
+        float[] im = new float[buf.length];
         for (int j = 0; j < buf.length; j++) {
-          images[i][j] = (buf[j] & 0xff) / 255f;
+          im[j] = (buf[j] & 0xff) / 255f;
         }
+        images.add(im);
       }
-      return new Images(images, rows, cols);
+      return new Images(images.toArray(new float[0][]), rows, cols);
     } catch (EOFException e) {
       throw new ModelException(what + " is truncated (ends inside the header)");
     } catch (IOException e) {
@@ -106,12 +112,20 @@ public final class IdxFiles {
       if (n < 0) {
         throw new ModelException(what + " has an invalid label count " + n);
       }
-      byte[] buf = new byte[n];
-      try {
-        in.readFully(buf);
-      } catch (EOFException e) {
-        throw new ModelException(what + " is truncated: the header announces " + n + " labels");
+      // read in blocks, so that memory follows the data present, not the header's count
+      ByteArrayOutputStream read = new ByteArrayOutputStream();
+      byte[] block = new byte[1 << 16];
+      long left = n;
+      while (left > 0) {
+        int got = in.read(block, 0, (int) Math.min(block.length, left));
+        if (got < 0) {
+          throw new ModelException(what + " is truncated or lies in its header: it announces "
+              + n + " labels, the data holds " + read.size());
+        }
+        read.write(block, 0, got);
+        left -= got;
       }
+      byte[] buf = read.toByteArray();
       int[] labels = new int[n];
       for (int i = 0; i < n; i++) {
         labels[i] = buf[i] & 0xff;

@@ -132,6 +132,35 @@ public final class ImageFolders {
     return out;
   }
 
+  /**
+   * A channel-major image with values in [0, 1] (1 or 3 channels) as an 8-bit picture: grey
+   * stays grey, so that {@link #toInput} treats it as it would the decoded file.
+   */
+  static BufferedImage picture(float[] chw, ActivationShape shape) {
+    int h = shape.height();
+    int w = shape.width();
+    int hw = h * w;
+    boolean grey = shape.channels() == 1;
+    BufferedImage im = new BufferedImage(w, h,
+        grey ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        int p = y * w + x;
+        if (grey) {
+          im.getRaster().setSample(x, y, 0, byte255(chw[p]));
+        } else {
+          im.setRGB(x, y, byte255(chw[p]) << 16 | byte255(chw[hw + p]) << 8
+              | byte255(chw[2 * hw + p]));
+        }
+      }
+    }
+    return im;
+  }
+
+  private static int byte255(float v) {
+    return Math.max(0, Math.min(255, Math.round(v * 255)));
+  }
+
   /** The largest centred region with the aspect ratio of {@code h x w} (a view, not a copy). */
   private static BufferedImage centreCrop(BufferedImage im, int h, int w) {
     int sw = im.getWidth();

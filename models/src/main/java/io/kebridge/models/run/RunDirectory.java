@@ -9,8 +9,8 @@ import io.kebridge.models.io.AtomicFiles;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.spec.SpecJson;
 import io.kebridge.models.split.Mask;
+import io.kebridge.models.split.MaskFiles;
 import io.kebridge.models.weights.SafeTensors;
-import io.kebridge.models.weights.Tensor;
 import io.kebridge.models.weights.Weights;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -196,25 +196,11 @@ public final class RunDirectory {
 
   /** Masks of generation {@code g}, by parameter name. */
   public Map<String, Mask> generationMasks(int g) {
-    Path f = generationMasksFile(g);
-    Weights w = SafeTensors.read(f).weights();
-    Map<String, Mask> out = new java.util.LinkedHashMap<>();
-    for (Tensor t : w.tensors().values()) {
-      byte[] bits = new byte[t.data().length];
-      for (int i = 0; i < bits.length; i++) {
-        bits[i] = t.data()[i] != 0 ? (byte) 1 : (byte) 0;
-      }
-      out.put(t.name(), new Mask(t.name(), t.shape(), bits));
-    }
-    return out;
+    return MaskFiles.read(generationMasksFile(g));
   }
 
   /** Writes masks (as 0/1 floats) for generation {@code g}. */
   public void writeGenerationMasks(int g, Map<String, Mask> masks) {
-    List<Tensor> t = new ArrayList<>();
-    for (Mask m : masks.values()) {
-      t.add(new Tensor(m.param(), m.shape(), m.toFloats()));
-    }
-    SafeTensors.write(generationMasksFile(g), Weights.of(t));
+    MaskFiles.write(generationMasksFile(g), masks, Map.of());
   }
 }

@@ -1,6 +1,9 @@
 package io.kebridge.models.spec;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import io.kebridge.models.ModelException;
@@ -11,6 +14,9 @@ import java.util.Objects;
 /**
  * One named node of a {@link NetworkSpec}. Each layer names the layers it reads, declares the
  * channel counts it expects (so a spec can be checked without weights) and infers its output shape.
+ *
+ * <p>Code that treats layers differently by type implements {@link Visitor}: adding a layer type
+ * adds a method there, so every such consumer fails to compile until it handles the new type.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
@@ -18,9 +24,13 @@ import java.util.Objects;
   @JsonSubTypes.Type(value = Layer.Conv2d.class, name = "conv2d"),
   @JsonSubTypes.Type(value = Layer.BatchNorm.class, name = "batch_norm"),
   @JsonSubTypes.Type(value = Layer.Relu.class, name = "relu"),
+  @JsonSubTypes.Type(value = Layer.Relu6.class, name = "relu6"),
   @JsonSubTypes.Type(value = Layer.MaxPool.class, name = "max_pool"),
+  @JsonSubTypes.Type(value = Layer.AvgPool.class, name = "avg_pool"),
   @JsonSubTypes.Type(value = Layer.GlobalAvgPool.class, name = "global_avg_pool"),
   @JsonSubTypes.Type(value = Layer.Add.class, name = "add"),
+  @JsonSubTypes.Type(value = Layer.Concat.class, name = "concat"),
+  @JsonSubTypes.Type(value = Layer.Dropout.class, name = "dropout"),
   @JsonSubTypes.Type(value = Layer.Flatten.class, name = "flatten"),
   @JsonSubTypes.Type(value = Layer.Dense.class, name = "dense")
 })
@@ -47,6 +57,41 @@ public sealed interface Layer {
 
   /** A copy of this layer with other input names (used by rewriting tools). */
   Layer withInputs(List<String> inputs);
+
+  /** Calls the visitor's method for this layer's type. */
+  <R> R accept(Visitor<R> visitor);
+
+  /**
+   * One method per layer type: the single dispatch point for code that handles layers by type
+   * (graph builders, exporters, cost counting, channel grouping, reference forwards).
+   */
+  interface Visitor<R> {
+    R visit(Input layer);
+
+    R visit(Conv2d layer);
+
+    R visit(BatchNorm layer);
+
+    R visit(Relu layer);
+
+    R visit(Relu6 layer);
+
+    R visit(MaxPool layer);
+
+    R visit(AvgPool layer);
+
+    R visit(GlobalAvgPool layer);
+
+    R visit(Add layer);
+
+    R visit(Concat layer);
+
+    R visit(Dropout layer);
+
+    R visit(Flatten layer);
+
+    R visit(Dense layer);
+  }
 
   private static ModelException error(String layer, String message) {
     return new ModelException(layer + ": " + message);
@@ -112,14 +157,23 @@ public sealed interface Layer {
     }
 
     @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
+    @Override
     public Layer withInputs(List<String> inputs) {
       return this;
     }
   }
 
   /**
-   * 2-D convolution, weight {@code [out, in, k, k]}, symmetric zero padding, groups = 1.
+   * 2-D convolution with symmetric zero padding, weight {@code [out, in/groups, k, k]}. With
+   * {@code groups > 1} the input and output channels are split into that many equal, consecutive
+   * groups and group {@code g} of the output reads only group {@code g} of the input (PyTorch's and
+   * ONNX's convention); {@code groups == inChannels} is a depthwise convolution.
    *
+   * @param groups the number of channel groups, 1 for an ordinary convolution
    * @param bias whether the layer has a bias vector (ResNet convolutions before batch-norm do not)
    */
   record Conv2d(
@@ -130,6 +184,7 @@ public sealed interface Layer {
       int kernel,
       int stride,
       int padding,
+      int groups,
       boolean bias)
       implements Layer {
     public Conv2d {
@@ -149,6 +204,52 @@ public sealed interface Layer {
                 + " padding="
                 + padding);
       }
+      if (groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0) {
+        throw error(
+            name,
+            "groups must be positive and divide both channel counts, got groups="
+                + groups
+                + " in="
+                + inChannels
+                + " out="
+                + outChannels);
+      }
+    }
+
+    /** An ordinary (ungrouped) convolution. */
+    public Conv2d(
+        String name,
+        String input,
+        int inChannels,
+        int outChannels,
+        int kernel,
+        int stride,
+        int padding,
+        boolean bias) {
+      this(name, input, inChannels, outChannels, kernel, stride, padding, 1, bias);
+    }
+
+    /** Reads specs written before convolutions had groups: a missing {@code groups} is 1. */
+    @JsonCreator
+    static Conv2d fromJson(
+        @JsonProperty("name") String name,
+        @JsonProperty("input") String input,
+        @JsonProperty("inChannels") int inChannels,
+        @JsonProperty("outChannels") int outChannels,
+        @JsonProperty("kernel") int kernel,
+        @JsonProperty("stride") int stride,
+        @JsonProperty("padding") int padding,
+        @JsonProperty("groups") Integer groups,
+        @JsonProperty("bias") boolean bias) {
+      return new Conv2d(
+          name, input, inChannels, outChannels, kernel, stride, padding,
+          groups == null ? 1 : groups, bias);
+    }
+
+    /** True when every input channel has filters of its own ({@code groups == inChannels > 1}). */
+    @JsonIgnore
+    public boolean depthwise() {
+      return groups > 1 && groups == inChannels;
     }
 
     @Override
@@ -176,7 +277,7 @@ public sealed interface Layer {
               name + ".weight",
               name,
               ParamKind.CONV_WEIGHT,
-              new int[] {outChannels, inChannels, kernel, kernel}));
+              new int[] {outChannels, inChannels / groups, kernel, kernel}));
       if (bias) {
         p.add(new ParamSpec(name + ".bias", name, ParamKind.BIAS, new int[] {outChannels}));
       }
@@ -184,9 +285,19 @@ public sealed interface Layer {
     }
 
     @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
+    @Override
     public Layer withInputs(List<String> inputs) {
       return new Conv2d(
-          name, one(name, inputs), inChannels, outChannels, kernel, stride, padding, bias);
+          name, one(name, inputs), inChannels, outChannels, kernel, stride, padding, groups, bias);
+    }
+
+    /** A copy with other channel counts and groups (what a pruner or split plan narrows). */
+    public Conv2d withChannels(int in, int out, int newGroups) {
+      return new Conv2d(name, input, in, out, kernel, stride, padding, newGroups, bias);
     }
   }
 
@@ -237,14 +348,62 @@ public sealed interface Layer {
     }
 
     @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
+    @Override
     public Layer withInputs(List<String> inputs) {
       return new BatchNorm(name, one(name, inputs), channels, epsilon, momentum);
     }
   }
 
-  /** Rectified linear unit. */
-  record Relu(String name, String input) implements Layer {
+  /**
+   * Rectified linear unit.
+   *
+   * @param functional true for an activation that the KE reference applies as a function rather
+   *     than a module (DenseNet's head): it computes the same, but the reference profiler, and so
+   *     the paper's Ops, do not count it
+   */
+  record Relu(
+      String name,
+      String input,
+      @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean functional)
+      implements Layer {
     public Relu {
+      requireName(name);
+      Objects.requireNonNull(input, name + ": input");
+    }
+
+    /** A ReLU module. */
+    public Relu(String name, String input) {
+      this(name, input, false);
+    }
+
+    @Override
+    public List<String> inputs() {
+      return List.of(input);
+    }
+
+    @Override
+    public ActivationShape outputShape(List<ActivationShape> in) {
+      return single(name, in);
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
+    @Override
+    public Layer withInputs(List<String> inputs) {
+      return new Relu(name, one(name, inputs), functional);
+    }
+  }
+
+  /** {@code min(max(x, 0), 6)}: MobileNetV2's bounded activation. */
+  record Relu6(String name, String input) implements Layer {
+    public Relu6 {
       requireName(name);
       Objects.requireNonNull(input, name + ": input");
     }
@@ -260,8 +419,13 @@ public sealed interface Layer {
     }
 
     @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
+    @Override
     public Layer withInputs(List<String> inputs) {
-      return new Relu(name, one(name, inputs));
+      return new Relu6(name, one(name, inputs));
     }
   }
 
@@ -297,8 +461,63 @@ public sealed interface Layer {
     }
 
     @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
+    @Override
     public Layer withInputs(List<String> inputs) {
       return new MaxPool(name, one(name, inputs), kernel, stride, padding);
+    }
+  }
+
+  /**
+   * Average pooling with a square window and symmetric zero padding (DenseNet's transitions,
+   * Inception's branches).
+   *
+   * @param countIncludePad whether padded positions count in the divisor (PyTorch's default, true)
+   *     or only the positions inside the image do (ONNX's default)
+   */
+  record AvgPool(
+      String name, String input, int kernel, int stride, int padding, boolean countIncludePad)
+      implements Layer {
+    public AvgPool {
+      requireName(name);
+      Objects.requireNonNull(input, name + ": input");
+      if (kernel <= 0 || stride <= 0 || padding < 0 || padding * 2 > kernel) {
+        throw error(
+            name,
+            "needs kernel, stride > 0 and 0 <= padding <= kernel/2, got kernel="
+                + kernel
+                + " stride="
+                + stride
+                + " padding="
+                + padding);
+      }
+    }
+
+    @Override
+    public List<String> inputs() {
+      return List.of(input);
+    }
+
+    @Override
+    public ActivationShape outputShape(List<ActivationShape> in) {
+      ActivationShape x = single(name, in);
+      return new ActivationShape(
+          x.channels(),
+          spatial(name, "pooling window", x.height(), kernel, stride, padding),
+          spatial(name, "pooling window", x.width(), kernel, stride, padding));
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
+    @Override
+    public Layer withInputs(List<String> inputs) {
+      return new AvgPool(name, one(name, inputs), kernel, stride, padding, countIncludePad);
     }
   }
 
@@ -317,6 +536,11 @@ public sealed interface Layer {
     @Override
     public ActivationShape outputShape(List<ActivationShape> in) {
       return new ActivationShape(single(name, in).channels(), 1, 1);
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
     }
 
     @Override
@@ -357,8 +581,98 @@ public sealed interface Layer {
     }
 
     @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
+    @Override
     public Layer withInputs(List<String> inputs) {
       return new Add(name, inputs);
+    }
+  }
+
+  /**
+   * Concatenation of two or more inputs along the channel axis, in input order (DenseNet,
+   * SqueezeNet, Inception). Every input has the same height and width.
+   */
+  record Concat(String name, List<String> inputs) implements Layer {
+    public Concat {
+      requireName(name);
+      if (inputs == null || inputs.size() < 2) {
+        throw error(name, "a concat needs at least two inputs, gets " + inputs);
+      }
+      inputs = List.copyOf(inputs);
+    }
+
+    @Override
+    public ActivationShape outputShape(List<ActivationShape> in) {
+      ActivationShape first = in.get(0);
+      long channels = 0;
+      for (int i = 0; i < in.size(); i++) {
+        ActivationShape s = in.get(i);
+        if (s.height() != first.height() || s.width() != first.width()) {
+          throw error(
+              name,
+              "inputs "
+                  + inputs.get(0)
+                  + " ("
+                  + first
+                  + ") and "
+                  + inputs.get(i)
+                  + " ("
+                  + s
+                  + ") differ in height or width; a concat joins channels only");
+        }
+        channels += s.channels();
+      }
+      if (channels > Integer.MAX_VALUE) {
+        throw error(name, "concatenates " + channels + " channels, too many");
+      }
+      return new ActivationShape((int) channels, first.height(), first.width());
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
+    @Override
+    public Layer withInputs(List<String> inputs) {
+      return new Concat(name, inputs);
+    }
+  }
+
+  /**
+   * Dropout: the identity at inference; in training each element is zeroed with probability
+   * {@code rate} and the rest scaled by {@code 1 / (1 - rate)}, from a seeded random stream.
+   */
+  record Dropout(String name, String input, double rate) implements Layer {
+    public Dropout {
+      requireName(name);
+      Objects.requireNonNull(input, name + ": input");
+      if (!(rate >= 0 && rate < 1)) {
+        throw error(name, "needs a rate in [0, 1), got " + rate);
+      }
+    }
+
+    @Override
+    public List<String> inputs() {
+      return List.of(input);
+    }
+
+    @Override
+    public ActivationShape outputShape(List<ActivationShape> in) {
+      return single(name, in);
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
+    @Override
+    public Layer withInputs(List<String> inputs) {
+      return new Dropout(name, one(name, inputs), rate);
     }
   }
 
@@ -381,6 +695,11 @@ public sealed interface Layer {
         throw error(name, "flattened size " + n + " is too large");
       }
       return new ActivationShape((int) n, 1, 1);
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
     }
 
     @Override
@@ -428,6 +747,11 @@ public sealed interface Layer {
         p.add(new ParamSpec(name + ".bias", name, ParamKind.BIAS, new int[] {outFeatures}));
       }
       return p;
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
     }
 
     @Override

@@ -19,8 +19,12 @@ import java.util.Objects;
  */
 @JsonPropertyOrder({"format_version", "architecture", "output", "layers"})
 public final class NetworkSpec {
-  /** The version of the JSON form written by {@link SpecJson}; readers refuse newer ones. */
-  public static final int FORMAT_VERSION = 1;
+  /**
+   * The version of the JSON form written by {@link SpecJson}; readers refuse newer ones. Version 2
+   * added convolution groups and the concat, avg_pool, relu6 and dropout layers; version 1 files
+   * read unchanged.
+   */
+  public static final int FORMAT_VERSION = 2;
 
   private final String architecture;
   private final List<Layer> layers;

@@ -65,7 +65,9 @@ class ArchitecturesTest {
   @Test
   void anUnknownArchitectureListsTheKnownOnes() {
     ModelException e = assertThrows(ModelException.class,
-        () -> Architectures.build("resnet50", ArchitectureConfig.of(new ActivationShape(3, 32, 32), 10)));
-    assertTrue(e.getMessage().contains("small-cnn, resnet18, resnet34, vgg11-bn"), e.getMessage());
+        () -> Architectures.build("resnet152", ArchitectureConfig.of(new ActivationShape(3, 32, 32), 10)));
+    assertTrue(e.getMessage().contains("small-cnn, resnet18, resnet34, resnet50, resnet101, "
+        + "densenet121, densenet161, densenet169, densenet201, mobilenet-v2, vgg11-bn"),
+        e.getMessage());
   }
 }

@@ -1,10 +1,12 @@
 package io.kebridge.models.cost;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
 import io.kebridge.models.spec.ActivationShape;
+import io.kebridge.models.spec.Layer;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.split.KelsPlan;
 import org.junit.jupiter.api.Test;
@@ -51,5 +53,67 @@ class CostCounterTest {
     assertEquals(0, d.layer("layer1.0.add").ops());
     assertEquals((2L * 512 - 1) * 100, d.layer("fc").ops());
     assertEquals(512L * 100 + 100, d.layer("fc").params());
+  }
+
+  /** Dense and {@code kels:0.5} slim Ops and params at 224x224, 100 classes. */
+  private static long[] figures(String arch) {
+    NetworkSpec dense = Architectures.build(
+        arch, ArchitectureConfig.of(new ActivationShape(3, 224, 224), 100));
+    CostReport d = CostCounter.count(dense);
+    CostReport s = CostCounter.count(new KelsPlan(0.5).slimSpec(dense));
+    return new long[] {d.ops(), s.ops(), d.params(), s.params()};
+  }
+
+  @Test
+  void resnet50AndDenseNetsMatchTheReferenceProfilerExactly() {
+    // measured by running the KE reference's profiler on its own models (shared notes)
+    assertArrayEquals(new long[] {8_195_806_108L, 2_113_341_852L, 23_712_932L, 5_995_140L},
+        figures("resnet50"));
+    assertArrayEquals(new long[] {5_707_285_660L, 1_496_080_924L, 7_056_356L, 1_813_028L},
+        figures("densenet121"));
+    assertArrayEquals(new long[] {6_767_143_324L, 1_763_488_924L, 12_650_980L, 3_246_372L},
+        figures("densenet169"));
+    assertArrayEquals(new long[] {7_334_303_132L, 1_894_533_788L, 21_335_972L, 5_353_476L},
+        figures("resnet34"));
+  }
+
+  @Test
+  void mobilenetV2HasTorchvisionsParameterCount() {
+    NetworkSpec net = Architectures.build(
+        "mobilenet-v2", ArchitectureConfig.of(new ActivationShape(3, 224, 224), 1000));
+    assertEquals(3_504_872L, CostCounter.count(net).params());
+    // torchvision's 300.8 M multiply-adds
+    assertEquals(300_774_272L, CostCounter.count(net).macs());
+  }
+
+  @Test
+  void poolingAndGroupedConvolutionsFollowTheProfilersFormulas() {
+    NetworkSpec net = new NetworkSpec("pools", java.util.List.of(
+        new Layer.Input("input", new ActivationShape(8, 8, 8)),
+        new Layer.Conv2d("dw", "input", 8, 16, 3, 1, 1, 8, true),
+        new Layer.Conv2d("grouped", "dw", 16, 8, 1, 1, 0, 4, false),
+        new Layer.MaxPool("max2", "grouped", 2, 2, 0),
+        new Layer.AvgPool("avg2", "grouped", 2, 2, 0, true),
+        new Layer.Relu6("r6", "avg2"),
+        new Layer.Relu("fr", "r6", true),
+        new Layer.Concat("cat", java.util.List.of("max2", "fr")),
+        new Layer.Dropout("drop", "cat", 0.5),
+        new Layer.GlobalAvgPool("gap", "drop"),
+        new Layer.Flatten("flat", "gap"),
+        new Layer.Dense("fc", "flat", 16, 3, true)), "fc");
+    CostReport r = CostCounter.count(net);
+    long dwOut = 16L * 8 * 8;
+    assertEquals(dwOut * 9, r.layer("dw").macs()); // one input channel per filter
+    assertEquals(dwOut * (2 * 9 - 1) + dwOut, r.layer("dw").ops());
+    assertEquals(16L * 9 + 16, r.layer("dw").params());
+    long gOut = 8L * 8 * 8;
+    assertEquals(gOut * (2 * 4 - 1), r.layer("grouped").ops()); // 16/4 inputs per filter
+    assertEquals(8L * 4, r.layer("grouped").params());
+    long poolOut = 8L * 4 * 4;
+    assertEquals(poolOut, r.layer("max2").ops()); // (k - 1) per output
+    assertEquals(2 * poolOut, r.layer("avg2").ops()); // k per output: the reference's quirk
+    assertEquals(poolOut, r.layer("r6").ops());
+    assertEquals(0, r.layer("fr").ops()); // functional: the profiler never sees it
+    assertEquals(0, r.layer("cat").ops() + r.layer("drop").ops() + r.layer("gap").ops());
   }
 }

@@ -107,6 +107,33 @@ class DatasetsTest {
   }
 
   @Test
+  void aHeaderThatAnnouncesBillionsOfImagesOverAFewBytesFailsAsALieNotOutOfMemory(
+      @TempDir Path dir) throws Exception {
+    for (String kind : new String[] {"images", "labels"}) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      DataOutputStream out = new DataOutputStream(bytes);
+      out.writeInt(kind.equals("images") ? 0x803 : 0x801);
+      out.writeInt(Integer.MAX_VALUE);
+      if (kind.equals("images")) {
+        out.writeInt(28);
+        out.writeInt(28);
+      }
+      out.write(new byte[100]);
+      Path file = dir.resolve("hostile-" + kind);
+      Files.write(file, bytes.toByteArray());
+      ModelException e = assertThrows(ModelException.class, () -> {
+        if (kind.equals("images")) {
+          IdxFiles.readImages(() -> Files.newInputStream(file), file.toString());
+        } else {
+          IdxFiles.readLabels(() -> Files.newInputStream(file), file.toString());
+        }
+      });
+      assertTrue(e.getMessage().startsWith(file + " is truncated or lies in its header: it"
+          + " announces 2147483647 " + kind), e.getMessage());
+    }
+  }
+
+  @Test
   void aMissingDatasetSaysWhatIsKnown() {
     ModelException e = assertThrows(ModelException.class, () -> Datasets.load("/no/such/data"));
     assertTrue(e.getMessage().contains("/no/such/data does not exist"), e.getMessage());

@@ -1,5 +1,6 @@
 package io.kebridge.models.spec;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -77,7 +78,7 @@ class NetworkSpecTest {
       NetworkSpec spec =
           Architectures.build(name, ArchitectureConfig.of(new ActivationShape(3, 32, 32), 10));
       String json = SpecJson.toJson(spec);
-      assertTrue(json.contains("\"format_version\" : 1"), json.substring(0, 80));
+      assertTrue(json.contains("\"format_version\" : 2"), json.substring(0, 80));
       NetworkSpec back = SpecJson.fromJson(json);
       assertEquals(spec, back, name);
       assertEquals(spec.params(), back.params(), name);
@@ -86,9 +87,55 @@ class NetworkSpecTest {
 
   @Test
   void aNewerFormatVersionIsRefusedWithAnUpgradeHint() {
-    String json = SpecJson.toJson(resnet18()).replace("\"format_version\" : 1", "\"format_version\" : 9");
+    String json = SpecJson.toJson(resnet18()).replace("\"format_version\" : 2", "\"format_version\" : 9");
     ModelException e = assertThrows(ModelException.class, () -> SpecJson.fromJson(json));
     assertTrue(e.getMessage().contains("upgrade ke-bridge"), e.getMessage());
+  }
+
+  @Test
+  void aVersionOneSpecWithoutConvolutionGroupsStillReads() {
+    String v1 = SpecJson.toJson(resnet18())
+        .replace("\"format_version\" : 2", "\"format_version\" : 1")
+        .replaceAll(",\\s*\"groups\" : 1", "");
+    assertTrue(!v1.contains("groups"), v1.substring(0, 400));
+    assertEquals(resnet18(), SpecJson.fromJson(v1));
+  }
+
+  @Test
+  void groupsConcatAvgPoolRelu6AndDropoutSurviveJson() {
+    NetworkSpec spec = new NetworkSpec("mixed", List.of(
+        new Layer.Input("input", new ActivationShape(4, 6, 6)),
+        new Layer.Conv2d("dw", "input", 4, 8, 3, 1, 1, 4, false),
+        new Layer.Conv2d("grouped", "dw", 8, 4, 1, 1, 0, 2, true),
+        new Layer.Relu6("r6", "grouped"),
+        new Layer.Concat("cat", List.of("r6", "input")),
+        new Layer.AvgPool("pool", "cat", 3, 2, 1, false),
+        new Layer.Dropout("drop", "pool", 0.25),
+        new Layer.Relu("head", "drop", true),
+        new Layer.GlobalAvgPool("gap", "head"),
+        new Layer.Flatten("flat", "gap"),
+        new Layer.Dense("fc", "flat", 8, 3, true)), "fc");
+    String json = SpecJson.toJson(spec);
+    assertEquals(spec, SpecJson.fromJson(json));
+    assertTrue(json.contains("\"functional\" : true"), json);
+    assertEquals(new ActivationShape(8, 3, 3), spec.shapeOf("pool"));
+    assertArrayEquals(new int[] {8, 1, 3, 3}, spec.param("dw.weight").shape());
+    assertArrayEquals(new int[] {4, 4, 1, 1}, spec.param("grouped.weight").shape());
+  }
+
+  @Test
+  void badGroupsAndMismatchedConcatInputsAreRefusedByName() {
+    ModelException g = assertThrows(ModelException.class,
+        () -> new Layer.Conv2d("c", "x", 6, 4, 3, 1, 1, 4, false));
+    assertTrue(g.getMessage().startsWith("c: groups must be positive and divide both channel"),
+        g.getMessage());
+    ModelException c = assertThrows(ModelException.class, () -> new NetworkSpec("x", List.of(
+        new Layer.Input("input", new ActivationShape(2, 8, 8)),
+        new Layer.MaxPool("half", "input", 2, 2, 0),
+        new Layer.Concat("cat", List.of("input", "half"))), "cat"));
+    assertTrue(c.getMessage().contains("cat: inputs input (2x8x8) and half (2x4x4) differ"),
+        c.getMessage());
+    assertThrows(ModelException.class, () -> new Layer.Dropout("d", "x", 1.0));
   }
 
   @Test

@@ -132,21 +132,15 @@ public final class OnnxExporter {
         // a network that ends on a map (C x 1 x 1) still gives [batch, classes] logits
         out = g.node("Flatten", spec.output() + "/flatten", List.of(out), List.of(OnnxFormat.LOGITS),
             attr("axis", 1L));
+      } else if (!out.equals(OnnxFormat.LOGITS)) {
+        // a network that ends on a layer without a node of its own (dropout)
+        out = g.node("Identity", spec.output() + "/logits", List.of(out),
+            List.of(OnnxFormat.LOGITS));
       }
       g.node("Softmax", "softmax", List.of(out), List.of(OnnxFormat.PROBS), attr("axis", -1L));
       int classes = spec.classes();
       g.output(OnnxFormat.LOGITS, OnnxFormat.BATCH_DIM, classes);
       g.output(OnnxFormat.PROBS, OnnxFormat.BATCH_DIM, classes);
-    }
-
-    private int rankOf(Layer layer) {
-      if (layer instanceof Layer.Dense || layer instanceof Layer.Flatten) {
-        return 2;
-      }
-      if (layer instanceof Layer.Relu || layer instanceof Layer.BatchNorm || layer instanceof Layer.Add) {
-        return rank.get(layer.inputs().get(0));
-      }
-      return 4;
     }
 
     private String outName(Layer layer, int r) {
@@ -162,66 +156,166 @@ public final class OnnxExporter {
     }
 
     private void emit(Layer layer) {
-      if (layer instanceof Layer.Input) {
-        value.put(layer.name(), OnnxFormat.INPUT);
-        rank.put(layer.name(), 4);
-        return;
+      Node node = layer.accept(new Nodes());
+      value.put(layer.name(), node.emit().apply(outName(layer, node.rank())));
+      rank.put(layer.name(), node.rank());
+    }
+
+    /**
+     * What one layer becomes: the rank of its value (4 for maps, 2 for vectors) and a function
+     * that writes its nodes to the given output name and returns the name of the layer's value
+     * (another name for layers that write no node: the graph input, an inference-time identity).
+     */
+    private record Node(int rank, java.util.function.UnaryOperator<String> emit) {
+      static Node writing(int rank, java.util.function.Consumer<String> nodes) {
+        return new Node(rank, out -> {
+          nodes.accept(out);
+          return out;
+        });
       }
-      int r = rankOf(layer);
-      String out = outName(layer, r);
-      String name = layer.name();
-      List<String> outs = List.of(out);
-      if (layer instanceof Layer.Conv2d c) {
-        List<String> ins = new ArrayList<>(List.of(value.get(c.input()), weight(name + ".weight")));
-        if (c.bias()) {
-          ins.add(weight(name + ".bias"));
-        }
-        int p = c.padding();
-        g.node("Conv", name, ins, outs,
-            ints("kernel_shape", c.kernel(), c.kernel()),
-            ints("strides", c.stride(), c.stride()),
-            ints("pads", p, p, p, p),
-            ints("dilations", 1, 1),
-            attr("group", 1L));
-      } else if (layer instanceof Layer.BatchNorm b) {
-        g.node("BatchNormalization", name,
-            List.of(value.get(b.input()), weight(name + ".weight"), weight(name + ".bias"),
-                weight(name + ".running_mean"), weight(name + ".running_var")),
-            outs,
+    }
+
+    private String in(String layer) {
+      return value.get(layer);
+    }
+
+    private int rankIn(Layer layer) {
+      return rank.get(layer.inputs().get(0));
+    }
+
+    /** The nodes of each layer type. */
+    private final class Nodes implements Layer.Visitor<Node> {
+      @Override
+      public Node visit(Layer.Input l) {
+        return new Node(4, out -> OnnxFormat.INPUT);
+      }
+
+      @Override
+      public Node visit(Layer.Conv2d c) {
+        return Node.writing(4, out -> {
+          List<String> ins = new ArrayList<>(List.of(in(c.input()), weight(c.name() + ".weight")));
+          if (c.bias()) {
+            ins.add(weight(c.name() + ".bias"));
+          }
+          int p = c.padding();
+          g.node("Conv", c.name(), ins, List.of(out),
+              ints("kernel_shape", c.kernel(), c.kernel()),
+              ints("strides", c.stride(), c.stride()),
+              ints("pads", p, p, p, p),
+              ints("dilations", 1, 1),
+              attr("group", (long) c.groups()));
+        });
+      }
+
+      @Override
+      public Node visit(Layer.BatchNorm b) {
+        return Node.writing(rankIn(b), out -> g.node("BatchNormalization", b.name(),
+            List.of(in(b.input()), weight(b.name() + ".weight"), weight(b.name() + ".bias"),
+                weight(b.name() + ".running_mean"), weight(b.name() + ".running_var")),
+            List.of(out),
             attr("epsilon", (float) b.epsilon()),
             // ONNX's momentum weighs the old running value: 1 - PyTorch's momentum
-            attr("momentum", (float) (1 - b.momentum())));
-      } else if (layer instanceof Layer.Relu re) {
-        g.node("Relu", name, List.of(value.get(re.input())), outs);
-      } else if (layer instanceof Layer.MaxPool m) {
+            attr("momentum", (float) (1 - b.momentum()))));
+      }
+
+      @Override
+      public Node visit(Layer.Relu r) {
+        return Node.writing(rankIn(r), out -> {
+          g.node("Relu", r.name(), List.of(in(r.input())), List.of(out));
+          if (r.functional()) {
+            g.documentLast(OnnxFormat.FUNCTIONAL_DOC);
+          }
+        });
+      }
+
+      @Override
+      public Node visit(Layer.Relu6 r) {
+        // Clip takes its bounds as inputs since opset 11
+        return Node.writing(rankIn(r), out -> g.node("Clip", r.name(),
+            List.of(in(r.input()), g.initializer(r.name() + ".min", new int[0], new float[] {0f}),
+                g.initializer(r.name() + ".max", new int[0], new float[] {6f})),
+            List.of(out)));
+      }
+
+      @Override
+      public Node visit(Layer.Dropout d) {
+        // the identity at inference: no node, the layer's value is its input's
+        return new Node(rankIn(d), out -> in(d.input()));
+      }
+
+      @Override
+      public Node visit(Layer.MaxPool m) {
         int p = m.padding();
-        g.node("MaxPool", name, List.of(value.get(m.input())), outs,
+        return Node.writing(4, out -> g.node("MaxPool", m.name(), List.of(in(m.input())),
+            List.of(out),
             ints("kernel_shape", m.kernel(), m.kernel()),
             ints("strides", m.stride(), m.stride()),
-            ints("pads", p, p, p, p));
-      } else if (layer instanceof Layer.GlobalAvgPool gp) {
-        g.node("GlobalAveragePool", name, List.of(value.get(gp.input())), outs);
-      } else if (layer instanceof Layer.Add a) {
-        emitAdd(a, out);
-      } else if (layer instanceof Layer.Flatten f) {
-        g.node("Flatten", name, List.of(value.get(f.input())), outs, attr("axis", 1L));
-      } else if (layer instanceof Layer.Dense d) {
-        String x = value.get(d.input());
-        if (rank.get(d.input()) != 2) {
-          x = g.node("Flatten", name + "/flatten", List.of(x), List.of(name + "/flat"),
-              attr("axis", 1L));
-        }
-        List<String> ins = new ArrayList<>(List.of(x, weight(name + ".weight")));
-        if (d.bias()) {
-          ins.add(weight(name + ".bias"));
-        }
-        g.node("Gemm", name, ins, outs, attr("transB", 1L));
-      } else {
-        throw new OnnxException(name + ": layer type " + layer.getClass().getSimpleName()
-            + " has no ONNX export");
+            ints("pads", p, p, p, p)));
       }
-      value.put(name, out);
-      rank.put(name, r);
+
+      @Override
+      public Node visit(Layer.AvgPool a) {
+        int p = a.padding();
+        return Node.writing(4, out -> g.node("AveragePool", a.name(), List.of(in(a.input())),
+            List.of(out),
+            ints("kernel_shape", a.kernel(), a.kernel()),
+            ints("strides", a.stride(), a.stride()),
+            ints("pads", p, p, p, p),
+            attr("count_include_pad", a.countIncludePad() ? 1L : 0L)));
+      }
+
+      @Override
+      public Node visit(Layer.GlobalAvgPool gp) {
+        return Node.writing(4, out -> g.node("GlobalAveragePool", gp.name(),
+            List.of(in(gp.input())), List.of(out)));
+      }
+
+      @Override
+      public Node visit(Layer.Add a) {
+        return Node.writing(rankIn(a), out -> emitAdd(a, out));
+      }
+
+      @Override
+      public Node visit(Layer.Concat c) {
+        // a concat of vectors stays a vector; with any map every part is a [N, C, H, W] map
+        boolean vectors = c.inputs().stream().allMatch(i -> rank.get(i) == 2);
+        return Node.writing(vectors ? 2 : 4, out -> {
+          List<String> ins = new ArrayList<>();
+          for (String i : c.inputs()) {
+            ins.add(vectors || rank.get(i) == 4 ? in(i) : asMap(c.name(), i));
+          }
+          g.node("Concat", c.name(), ins, List.of(out), attr("axis", 1L));
+        });
+      }
+
+      @Override
+      public Node visit(Layer.Flatten f) {
+        return Node.writing(2, out -> g.node("Flatten", f.name(), List.of(in(f.input())),
+            List.of(out), attr("axis", 1L)));
+      }
+
+      @Override
+      public Node visit(Layer.Dense d) {
+        return Node.writing(2, out -> {
+          String x = in(d.input());
+          if (rank.get(d.input()) != 2) {
+            x = g.node("Flatten", d.name() + "/flatten", List.of(x), List.of(d.name() + "/flat"),
+                attr("axis", 1L));
+          }
+          List<String> ins = new ArrayList<>(List.of(x, weight(d.name() + ".weight")));
+          if (d.bias()) {
+            ins.add(weight(d.name() + ".bias"));
+          }
+          g.node("Gemm", d.name(), ins, List.of(out), attr("transB", 1L));
+        });
+      }
+    }
+
+    /** A {@code [N, C]} vector as a {@code [N, C, 1, 1]} map, to join maps in a concat. */
+    private String asMap(String layer, String input) {
+      return g.node("Unsqueeze", layer + "/" + input + "/map",
+          List.of(in(input), g.int64Initializer(layer + "/" + input + "/axes", 2, 3)),
+          List.of(layer + "/" + input + "/map"));
     }
 
     /** ONNX's Add takes two inputs: a wider sum becomes a chain of Adds. */

@@ -120,6 +120,13 @@ public final class GraphBuilder {
     return outputs.get(0);
   }
 
+  /** Sets the documentation string of the node added last (free text readers may show). */
+  public GraphBuilder documentLast(String text) {
+    int last = graph.getNodeCount() - 1;
+    graph.setNode(last, graph.getNode(last).toBuilder().setDocString(text));
+    return this;
+  }
+
   /** True when a value of this name is already defined. */
   public boolean defines(String value) {
     return values.contains(value);

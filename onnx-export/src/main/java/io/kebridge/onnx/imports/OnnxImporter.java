@@ -33,8 +33,9 @@ import java.util.TreeSet;
 /**
  * Reads an ONNX CNN made by ke-bridge or another stack (a torchvision ResNet exported by
  * torch.onnx, for example) into a {@link NetworkSpec} and weights. Supported operators: Conv (with
- * or without bias), BatchNormalization, Relu, MaxPool, Add, GlobalAveragePool or ReduceMean over
- * H and W, Flatten or Reshape to {@code [batch, features]}, Gemm or MatMul followed by Add, and the
+ * or without bias, grouped and depthwise), BatchNormalization, Relu, Clip as ReLU6 (or ReLU),
+ * MaxPool, AveragePool, Add, Concat along channels, GlobalAveragePool or ReduceMean over H and W,
+ * Flatten or Reshape to {@code [batch, features]}, Gemm or MatMul followed by Add, and the
  * pass-through Identity, Dropout, Constant and a final Softmax. Everything else is listed, with its
  * position, in one error before any work is done.
  *
@@ -44,9 +45,9 @@ import java.util.TreeSet;
 public final class OnnxImporter {
   /** Operators the importer turns into layers or passes through. */
   public static final Set<String> SUPPORTED =
-      Set.of("Conv", "BatchNormalization", "Relu", "MaxPool", "Add", "GlobalAveragePool",
-          "ReduceMean", "Flatten", "Reshape", "Gemm", "MatMul", "Softmax", "Identity", "Dropout",
-          "Constant");
+      Set.of("Conv", "BatchNormalization", "Relu", "Clip", "MaxPool", "AveragePool", "Add",
+          "Concat", "GlobalAveragePool", "ReduceMean", "Flatten", "Reshape", "Gemm", "MatMul",
+          "Softmax", "Identity", "Dropout", "Constant");
 
   private OnnxImporter() {}
 
@@ -190,8 +191,12 @@ public final class OnnxImporter {
         case "Constant" -> constant();
         case "Conv" -> conv();
         case "BatchNormalization" -> batchNorm();
-        case "Relu" -> produce(new Layer.Relu(name(null), activation(0).layer()), activation(0).rank());
+        case "Relu" -> produce(new Layer.Relu(name(null), activation(0).layer(),
+            node.getDocString().equals(OnnxFormat.FUNCTIONAL_DOC)), activation(0).rank());
+        case "Clip" -> clip();
         case "MaxPool" -> maxPool();
+        case "AveragePool" -> avgPool();
+        case "Concat" -> concat();
         case "GlobalAveragePool" -> produce(new Layer.GlobalAvgPool(name(null), activation(0).layer()), 4);
         case "ReduceMean" -> reduceMean();
         case "Flatten" -> flatten();
@@ -220,7 +225,12 @@ public final class OnnxImporter {
       if (ws.length != 4 || ws[2] != ws[3]) {
         throw unsupported("needs a 2-D square kernel [out, in, k, k], got " + Arrays.toString(ws));
       }
-      checkDefault("group", 1);
+      long group = intAttr("group", 1);
+      int in = shapes.get(x.layer()).channels();
+      if (group < 1 || (long) ws[1] * group != in) {
+        throw unsupported("has group=" + group + " and a weight " + Arrays.toString(ws)
+            + " that do not fit its " + in + " input channels");
+      }
       checkAll("dilations", 1);
       checkAutoPad();
       int k = ws[2];
@@ -232,7 +242,7 @@ public final class OnnxImporter {
       int pad = symmetricPad();
       boolean bias = node.getInputCount() > 2 && !node.getInput(2).isEmpty();
       String name = name(w.getName());
-      produce(new Layer.Conv2d(name, x.layer(), ws[1], ws[0], k, stride, pad, bias), 4);
+      produce(new Layer.Conv2d(name, x.layer(), in, ws[0], k, stride, pad, (int) group, bias), 4);
       put(name + ".weight", ws, TensorProtos.toFloats(w));
       if (bias) {
         put(name + ".bias", new int[] {ws[0]}, vector(constant(2, "bias"), ws[0]));
@@ -289,6 +299,77 @@ public final class OnnxImporter {
       int stride = square("strides", 1);
       int pad = symmetricPad();
       produce(new Layer.MaxPool(name(null), x.layer(), k, stride, pad), 4);
+    }
+
+    private void clip() {
+      Value x = activation(0);
+      float lo;
+      float hi;
+      if (node.getInputCount() > 1 || attribute("min") == null && attribute("max") == null) {
+        // opset 11 and later: the bounds are optional inputs
+        lo = bound(1, Float.NEGATIVE_INFINITY);
+        hi = bound(2, Float.POSITIVE_INFINITY);
+      } else {
+        lo = floatAttr("min", Float.NEGATIVE_INFINITY);
+        hi = floatAttr("max", Float.POSITIVE_INFINITY);
+      }
+      if (lo == 0f && hi == 6f) {
+        produce(new Layer.Relu6(name(null), x.layer()), x.rank());
+      } else if (lo == 0f && hi == Float.POSITIVE_INFINITY) {
+        produce(new Layer.Relu(name(null), x.layer()), x.rank());
+      } else {
+        throw unsupported("clips to [" + lo + ", " + hi + "]; only [0, 6] (ReLU6) and [0, inf)"
+            + " (ReLU) are supported");
+      }
+    }
+
+    private float bound(int i, float fallback) {
+      if (node.getInputCount() <= i || node.getInput(i).isEmpty()) {
+        return fallback;
+      }
+      float[] v = TensorProtos.toFloats(constant(i, i == 1 ? "min" : "max"));
+      if (v.length != 1) {
+        throw unsupported("needs a scalar " + (i == 1 ? "min" : "max") + ", got " + v.length
+            + " values");
+      }
+      return v[0];
+    }
+
+    private void avgPool() {
+      Value x = activation(0);
+      checkDefault("ceil_mode", 0);
+      checkAll("dilations", 1);
+      checkAutoPad();
+      long[] ks = ints("kernel_shape", null);
+      if (ks == null || ks.length != 2 || ks[0] != ks[1]) {
+        throw unsupported("needs a square 2-D kernel_shape, got " + Arrays.toString(ks));
+      }
+      int stride = square("strides", 1);
+      int pad = symmetricPad();
+      boolean countPad = intAttr("count_include_pad", 0) != 0;
+      produce(new Layer.AvgPool(name(null), x.layer(), (int) ks[0], stride, pad, countPad), 4);
+    }
+
+    private void concat() {
+      List<String> in = new ArrayList<>();
+      int rank = -1;
+      for (int i = 0; i < node.getInputCount(); i++) {
+        Value v = activation(i);
+        if (rank >= 0 && v.rank() != rank) {
+          throw unsupported("joins values of different ranks (" + rank + " and " + v.rank() + ")");
+        }
+        rank = v.rank();
+        in.add(v.layer());
+      }
+      long axis = intAttr("axis", Long.MIN_VALUE);
+      if (axis != 1 && axis != 1 - rank) {
+        throw unsupported("is supported only along channels (axis 1), got axis " + axis);
+      }
+      if (in.size() == 1) {
+        alias(activation(0));
+      } else {
+        produce(new Layer.Concat(name(null), in), rank);
+      }
     }
 
     private void reduceMean() {

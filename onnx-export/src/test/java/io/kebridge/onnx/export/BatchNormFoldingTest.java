@@ -37,4 +37,16 @@ class BatchNormFoldingTest {
     assertEquals(0, r.folded());
     assertTrue(r.spec().has("bn"));
   }
+
+  @Test
+  void groupedAndDepthwiseConvolutionsKeepTheirGroupsWhenFolded() {
+    NetworkSpec spec = io.kebridge.models.testing.Networks.mixed();
+    BatchNormFolding.Result r = BatchNormFolding.fold(spec, WeightInit.randomized(spec, 1));
+    assertEquals(3, r.folded()); // a.bn, grouped.bn and dw.bn
+    Layer.Conv2d grouped = (Layer.Conv2d) r.spec().layer("grouped");
+    assertEquals(3, grouped.groups());
+    assertTrue(grouped.bias());
+    assertTrue(((Layer.Conv2d) r.spec().layer("dw")).depthwise());
+    r.weights().checkMatches(r.spec());
+  }
 }

@@ -42,6 +42,23 @@ class OnnxCheckerTest {
     assertEquals("ok 8 17", r.output().strip());
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"resnet50", "densenet121", "mobilenet-v2", "mixed"})
+  void exportedNewArchitecturesPassTheOfficialChecker(String arch, @TempDir Path dir)
+      throws Exception {
+    assumeTrue(onnxAvailable(), "python3 with the onnx package is not installed");
+    NetworkSpec spec = arch.equals("mixed") ? io.kebridge.models.testing.Networks.mixed()
+        : Architectures.build(arch, new ArchitectureConfig(new ActivationShape(3, 32, 32), 10,
+            arch.equals("mobilenet-v2") ? 8 : 4, ArchitectureConfig.Stem.IMAGENET));
+    for (boolean fold : new boolean[] {false, true}) {
+      Path file = dir.resolve(arch + fold + ".onnx");
+      OnnxExporter.write(spec, WeightInit.randomized(spec, 1), TestNetworks.card(spec),
+          ExportOptions.defaults().withFoldBatchNorm(fold), file);
+      Python.Result r = run(CHECK, file.toString());
+      assertEquals(0, r.exit(), r.output());
+    }
+  }
+
   @Test
   void exportedSmallCnnPassesTheOfficialChecker(@TempDir Path dir) throws Exception {
     assumeTrue(onnxAvailable(), "python3 with the onnx package is not installed");

@@ -127,7 +127,7 @@ final class HandBuiltModels {
     String w = g.initializer("conv.weight", new int[] {2, 1, 3, 3}, random(r, 18, 0.5));
     String c = g.node("Conv", "conv", List.of("x", w), List.of("c"), ints("pads", 1, 1, 1, 1));
     String s = g.node("Sigmoid", "gate", List.of(c), List.of("s"));
-    String p = g.node("AveragePool", "avg", List.of(s), List.of("p"), ints("kernel_shape", 2, 2));
+    String p = g.node("Resize", "up", List.of(s), List.of("p"));
     g.node("GlobalAveragePool", "gap", List.of(p), List.of("logits"));
     g.output("logits", "N", 2, 1, 1);
     return model(g);

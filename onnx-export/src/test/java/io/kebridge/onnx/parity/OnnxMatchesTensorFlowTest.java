@@ -123,6 +123,30 @@ class OnnxMatchesTensorFlowTest {
   }
 
   @Test
+  void everyLayerTypeMatchesTensorFlowDenseSlimAndFolded() {
+    NetworkSpec spec = io.kebridge.models.testing.Networks.mixed();
+    verify(spec, TestNetworks.images(spec, 8, 10), ExportOptions.defaults());
+    verify(spec, TestNetworks.images(spec, 8, 10), ExportOptions.defaults().withFoldBatchNorm(true));
+    NetworkSpec slim = new KelsPlan(0.5).slimSpec(spec);
+    verify(slim, TestNetworks.images(slim, 8, 11), ExportOptions.defaults());
+  }
+
+  @Test
+  void newArchitecturesMatchTensorFlowDenseSlimAndFolded() {
+    for (NetworkSpec spec : List.of(
+        build("resnet50", new ActivationShape(3, 32, 32), 4, Stem.IMAGENET),
+        build("densenet121", new ActivationShape(3, 32, 32), 4, Stem.IMAGENET),
+        build("densenet169", new ActivationShape(3, 16, 16), 4, Stem.CIFAR),
+        build("mobilenet-v2", new ActivationShape(3, 32, 32), 8, Stem.IMAGENET))) {
+      verify(spec, TestNetworks.images(spec, 4, 12), ExportOptions.defaults());
+      verify(spec, TestNetworks.images(spec, 4, 13),
+          ExportOptions.defaults().withFoldBatchNorm(true));
+      NetworkSpec slim = new KelsPlan(0.5).slimSpec(spec);
+      verify(slim, TestNetworks.images(slim, 4, 14), ExportOptions.defaults());
+    }
+  }
+
+  @Test
   void foldedBatchNormsStillMatchTensorFlow() {
     NetworkSpec spec = build("resnet18", new ActivationShape(3, 32, 32), 4, Stem.IMAGENET);
     verify(spec, TestNetworks.images(spec, 8, 6), ExportOptions.defaults().withFoldBatchNorm(true));

@@ -1,11 +1,12 @@
 package io.kebridge.prune.cut;
 
-import io.kebridge.models.spec.Layer;
 import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.models.spec.ParamKind;
+import io.kebridge.models.spec.ParamSpec;
+import io.kebridge.models.split.ChannelPlan;
 import io.kebridge.models.split.Mask;
 import io.kebridge.models.weights.Tensor;
 import io.kebridge.models.weights.Weights;
-import io.kebridge.prune.group.PrunePlan;
 import java.util.Map;
 
 /**
@@ -18,7 +19,7 @@ public final class MaskedDense {
   private MaskedDense() {}
 
   /** The masked copy of {@code weights} (the dense shapes are unchanged). */
-  public static Weights of(Weights weights, PrunePlan plan) {
+  public static Weights of(Weights weights, ChannelPlan plan) {
     NetworkSpec spec = plan.spec();
     SlimPruner.checkWeights(spec, weights);
     Weights out = weights;
@@ -33,23 +34,22 @@ public final class MaskedDense {
       }
       out = out.with(new Tensor(t.name(), t.shape(), v));
     }
-    for (Layer layer : spec.layers()) {
-      if (layer instanceof Layer.BatchNorm bn) {
-        boolean[] keep = new boolean[bn.channels()];
-        for (int c : plan.keptOutput(bn.name())) {
-          keep[c] = true;
-        }
-        for (String p : new String[] {bn.name() + ".weight", bn.name() + ".bias"}) {
-          Tensor t = weights.get(p);
-          float[] v = t.data().clone();
-          for (int c = 0; c < v.length; c++) {
-            if (!keep[c]) {
-              v[c] = 0f;
-            }
-          }
-          out = out.with(new Tensor(p, t.shape(), v));
+    for (ParamSpec p : spec.params()) {
+      if (p.kind() != ParamKind.BN_GAMMA && p.kind() != ParamKind.BN_BETA) {
+        continue;
+      }
+      boolean[] keep = new boolean[p.shape()[0]];
+      for (int c : plan.keptIndices(p.name())[0]) {
+        keep[c] = true;
+      }
+      Tensor t = weights.get(p.name());
+      float[] v = t.data().clone();
+      for (int c = 0; c < v.length; c++) {
+        if (!keep[c]) {
+          v[c] = 0f;
         }
       }
+      out = out.with(new Tensor(p.name(), t.shape(), v));
     }
     return out;
   }

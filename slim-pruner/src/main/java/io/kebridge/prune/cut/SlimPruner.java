@@ -1,9 +1,9 @@
 package io.kebridge.prune.cut;
 
 import io.kebridge.models.ModelException;
-import io.kebridge.models.spec.Layer;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.spec.ParamSpec;
+import io.kebridge.models.split.ChannelPlan;
 import io.kebridge.models.split.KelsPlan;
 import io.kebridge.models.split.LlfPlan;
 import io.kebridge.models.split.SplitPlan;
@@ -11,9 +11,6 @@ import io.kebridge.models.split.WelsPlan;
 import io.kebridge.models.weights.Tensor;
 import io.kebridge.models.weights.Weights;
 import io.kebridge.prune.PruneException;
-import io.kebridge.prune.group.ChannelGroups;
-import io.kebridge.prune.group.ChannelSelection;
-import io.kebridge.prune.group.PrunePlan;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -21,10 +18,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Cuts the fit hypothesis of a KE network out as a physically smaller network: plan first
- * ({@link #plan}: channel groups and the kept channels), cut second ({@link #cut}: every tensor
- * sliced by its group's kept indices). Conv weights {@code [out, in, kh, kw]} lose output and input
- * channels, batch-norm parameters and statistics and conv biases follow their channels, dense
- * weights lose input features (and output features unless they are the network output).
+ * ({@link #plan}: the channel groups and kept channels of {@code models}' {@link ChannelPlan}, the
+ * same decision KE's masks come from), cut second ({@link #cut}: every tensor sliced by its kept
+ * indices). Conv weights {@code [out, in/groups, kh, kw]} lose output and input channels (a
+ * depthwise filter only output channels), batch-norm parameters and statistics and conv biases
+ * follow their channels, dense weights lose input features (and output features unless they are
+ * the network output); a concatenation is sliced chunk by chunk.
  */
 public final class SlimPruner {
   private static final Logger LOG = LoggerFactory.getLogger(SlimPruner.class);
@@ -38,7 +37,7 @@ public final class SlimPruner {
    * @throws PruneException for a split without a slim network (WELS, LLF) or a network the pruner
    *     cannot group
    */
-  public static PrunePlan plan(NetworkSpec spec, SplitPlan split) {
+  public static ChannelPlan plan(NetworkSpec spec, SplitPlan split) {
     if (!(split instanceof KelsPlan kels)) {
       throw new PruneException("split " + split.describe() + " has no slim network: only the "
           + "kernel-level split (kels:S) keeps a dense sub-network that can be cut out"
@@ -47,7 +46,12 @@ public final class SlimPruner {
               : split instanceof LlfPlan ? " (LLF resets whole layers, it does not narrow them)"
                   : ""));
     }
-    return ChannelSelection.kels(ChannelGroups.of(spec), kels);
+    try {
+      return kels.channels(spec);
+    } catch (ModelException e) {
+      throw new PruneException("cannot plan the cut of " + spec.architecture() + ": "
+          + e.getMessage(), e);
+    }
   }
 
   /** Plans the KELS cut of {@code split} and cuts {@code weights} with it. */
@@ -60,20 +64,13 @@ public final class SlimPruner {
    *
    * @throws PruneException when the weights do not match the plan's network
    */
-  public static SlimNetwork cut(Weights weights, PrunePlan plan) {
+  public static SlimNetwork cut(Weights weights, ChannelPlan plan) {
     NetworkSpec spec = plan.spec();
     checkWeights(spec, weights);
     NetworkSpec slimSpec = plan.slimSpec();
     List<Tensor> out = new ArrayList<>();
-    for (Layer layer : spec.layers()) {
-      int[] keptOut = plan.keptOutput(layer.name());
-      int[] keptIn = layer.inputs().isEmpty() ? null : plan.keptOutput(layer.inputs().get(0));
-      for (ParamSpec p : layer.params()) {
-        Tensor t = weights.get(p.name());
-        out.add(p.kind().maskable()
-            ? TensorSlices.slice(t, keptOut, keptIn)
-            : TensorSlices.slice(t, keptOut));
-      }
+    for (ParamSpec p : spec.params()) {
+      out.add(weights.get(p.name()).select(plan.keptIndices(p.name())));
     }
     Weights slim = Weights.of(out);
     try {

@@ -1,6 +1,6 @@
 /**
  * Cutting: {@link io.kebridge.prune.cut.SlimPruner} slices a network's tensors by a {@link
- * io.kebridge.prune.group.PrunePlan}; {@link io.kebridge.prune.cut.MaskedDense} builds the masked
+ * io.kebridge.models.split.ChannelPlan}; {@link io.kebridge.prune.cut.MaskedDense} builds the masked
  * dense network the cut must agree with.
  */
 package io.kebridge.prune.cut;

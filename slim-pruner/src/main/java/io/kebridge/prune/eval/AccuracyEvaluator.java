@@ -2,13 +2,16 @@ package io.kebridge.prune.eval;
 
 import io.kebridge.models.data.ChannelStats;
 import io.kebridge.models.data.Dataset;
+import io.kebridge.models.eval.Evaluation;
+import io.kebridge.models.eval.Evaluator;
 import io.kebridge.models.forward.Forward;
 import io.kebridge.prune.PruneException;
 
 /**
- * Measures a network's accuracy on a dataset through any {@link Forward} (a TensorFlow graph, ONNX
- * Runtime), so the pruner can check a slim network without depending on either. Pixels in [0, 1]
- * are normalised per channel as the model card says: {@code (x - mean[c]) / std[c]}.
+ * Measures a network's top-1 accuracy on a dataset through any {@link Forward} (a TensorFlow graph,
+ * ONNX Runtime), so the pruner can check a slim network without depending on either; the counting
+ * is {@code models}' {@link Evaluator}. Pixels in [0, 1] are normalised per channel as the model
+ * card says: {@code (x - mean[c]) / std[c]}.
  */
 public final class AccuracyEvaluator {
   private AccuracyEvaluator() {}
@@ -27,21 +30,7 @@ public final class AccuracyEvaluator {
     if (batchSize <= 0) {
       throw new PruneException("batch size must be positive, got " + batchSize);
     }
-    ChannelStats normalization = new ChannelStats(mean, std);
-    int correct = 0;
-    for (int start = 0; start < data.size(); start += batchSize) {
-      int n = Math.min(batchSize, data.size() - start);
-      float[][] batch = new float[n][];
-      for (int i = 0; i < n; i++) {
-        batch[i] = normalization.normalize(data.image(start + i));
-      }
-      float[][] logits = forward.logits(batch);
-      for (int i = 0; i < n; i++) {
-        if (Forward.top1(logits[i]) == data.label(start + i)) {
-          correct++;
-        }
-      }
-    }
-    return new Accuracy(correct, data.size());
+    Evaluation e = Evaluator.evaluate(forward, data, new ChannelStats(mean, std), batchSize, 1);
+    return new Accuracy(e.top1Correct(), e.total());
   }
 }

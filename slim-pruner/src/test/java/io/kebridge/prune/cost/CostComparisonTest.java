@@ -10,7 +10,7 @@ import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.split.KelsPlan;
 import io.kebridge.prune.cut.SlimPruner;
-import io.kebridge.prune.testing.Networks;
+import io.kebridge.models.testing.Networks;
 import org.junit.jupiter.api.Test;
 
 class CostComparisonTest {

@@ -6,28 +6,29 @@ import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.forward.Forward;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.split.KelsPlan;
+import io.kebridge.models.split.ChannelGroups;
+import io.kebridge.models.split.ChannelPlan;
+import io.kebridge.models.split.ChannelSelection;
+import io.kebridge.models.testing.Networks;
+import io.kebridge.models.testing.ReferenceForward;
 import io.kebridge.models.weights.WeightInit;
 import io.kebridge.models.weights.Weights;
-import io.kebridge.prune.group.ChannelGroups;
-import io.kebridge.prune.group.ChannelSelection;
-import io.kebridge.prune.group.PrunePlan;
-import io.kebridge.prune.testing.JavaForward;
-import io.kebridge.prune.testing.Networks;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
  * The cut agrees with the masked dense network under an independent plain-Java forward pass, for
- * KELS prefixes and for magnitude-chosen (non-prefix) channels; the TensorFlow version of this
+ * KELS prefixes (concatenations, depthwise and grouped convolutions included) and for
+ * magnitude-chosen (non-prefix) channels; the TensorFlow version of this
  * identity is {@code SlimTensorFlowEquivalenceTest}.
  */
 class SlimEquivalenceTest {
 
-  private static double diff(NetworkSpec spec, Weights w, PrunePlan plan) {
+  private static double diff(NetworkSpec spec, Weights w, ChannelPlan plan) {
     SlimNetwork slim = SlimPruner.cut(w, plan);
     float[][] x = Networks.images(spec, 3, 5);
-    try (Forward dense = new JavaForward(spec, MaskedDense.of(w, plan));
-        Forward cut = new JavaForward(slim.spec(), slim.weights())) {
+    try (Forward dense = new ReferenceForward(spec, MaskedDense.of(w, plan));
+        Forward cut = new ReferenceForward(slim.spec(), slim.weights())) {
       return Networks.relativeMaxDiff(dense.logits(x), cut.logits(x));
     }
   }
@@ -35,9 +36,12 @@ class SlimEquivalenceTest {
   @Test
   void slimNetworkMatchesMaskedDenseNetworkForKels() {
     for (NetworkSpec spec : new NetworkSpec[] {Networks.smallCnn(4), Networks.flattenMlp(),
-        Networks.resnet18(4, ArchitectureConfig.Stem.CIFAR, 8)}) {
+        Networks.resnet18(4, ArchitectureConfig.Stem.CIFAR, 8),
+        Networks.resnet50(4, ArchitectureConfig.Stem.CIFAR, 8),
+        Networks.densenet121(4, ArchitectureConfig.Stem.CIFAR, 8),
+        Networks.mobilenetV2(8, ArchitectureConfig.Stem.CIFAR, 8), Networks.mixed()}) {
       Weights w = WeightInit.randomized(spec, 21);
-      double d = diff(spec, w, ChannelSelection.kels(ChannelGroups.of(spec), new KelsPlan(0.5)));
+      double d = diff(spec, w, new KelsPlan(0.5).channels(spec));
       assertTrue(d <= 1e-5, spec.architecture() + ": relative difference " + d);
     }
   }
@@ -45,10 +49,11 @@ class SlimEquivalenceTest {
   @Test
   void slimNetworkMatchesMaskedDenseNetworkForMagnitudeChosenChannels() {
     for (NetworkSpec spec : new NetworkSpec[] {Networks.flattenMlp(),
-        Networks.resnet18(4, ArchitectureConfig.Stem.CIFAR, 8)}) {
+        Networks.resnet18(4, ArchitectureConfig.Stem.CIFAR, 8), Networks.mixed(),
+        Networks.densenet121(4, ArchitectureConfig.Stem.CIFAR, 8)}) {
       Weights w = WeightInit.randomized(spec, 22);
-      PrunePlan plan = ChannelSelection.largestMagnitude(ChannelGroups.of(spec), w, 0.5);
-      PrunePlan prefix = ChannelSelection.kels(ChannelGroups.of(spec), new KelsPlan(0.5));
+      ChannelPlan plan = ChannelSelection.largestMagnitude(ChannelGroups.of(spec), w, 0.5);
+      ChannelPlan prefix = new KelsPlan(0.5).channels(spec);
       assertTrue(plan.groups().groups().stream()
               .anyMatch(g -> !Arrays.equals(plan.kept(g.id()), prefix.kept(g.id()))),
           spec.architecture() + ": the magnitude choice should not be the KELS prefix");
@@ -61,10 +66,10 @@ class SlimEquivalenceTest {
   void maskingChangesTheDenseLogitsSoTheIdentityIsNotTrivial() {
     NetworkSpec spec = Networks.smallCnn(4);
     Weights w = WeightInit.randomized(spec, 23);
-    PrunePlan plan = ChannelSelection.kels(ChannelGroups.of(spec), new KelsPlan(0.5));
+    ChannelPlan plan = new KelsPlan(0.5).channels(spec);
     float[][] x = Networks.images(spec, 3, 5);
-    try (Forward dense = new JavaForward(spec, w);
-        Forward masked = new JavaForward(spec, MaskedDense.of(w, plan))) {
+    try (Forward dense = new ReferenceForward(spec, w);
+        Forward masked = new ReferenceForward(spec, MaskedDense.of(w, plan))) {
       double d = Networks.relativeMaxDiff(dense.logits(x), masked.logits(x));
       assertTrue(d > 1e-2, "masking should change the logits, difference " + d);
     }

@@ -13,9 +13,9 @@ import io.kebridge.models.weights.Tensor;
 import io.kebridge.models.weights.WeightInit;
 import io.kebridge.models.weights.Weights;
 import io.kebridge.prune.PruneException;
-import io.kebridge.prune.group.ChannelGroups;
-import io.kebridge.prune.group.PrunePlan;
-import io.kebridge.prune.testing.Networks;
+import io.kebridge.models.split.ChannelGroups;
+import io.kebridge.models.split.ChannelPlan;
+import io.kebridge.models.testing.Networks;
 import org.junit.jupiter.api.Test;
 
 class SlimPrunerTest {
@@ -55,7 +55,7 @@ class SlimPrunerTest {
   void convBiasesFollowTheirOutputChannelsForAnyKeptSet() {
     NetworkSpec spec = Networks.flattenMlp();
     Weights w = WeightInit.randomized(spec, 11);
-    PrunePlan plan = PrunePlan.keepAll(ChannelGroups.of(spec)).withKept("conv2", 0, 3)
+    ChannelPlan plan = ChannelPlan.keepAll(ChannelGroups.of(spec)).withKept("conv2", 0, 3)
         .withKept("conv1", 5, 1, 2);
     SlimNetwork slim = SlimPruner.cut(w, plan);
     float[] bias = w.get("conv2.bias").data();

@@ -6,12 +6,12 @@ import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.forward.Forward;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.split.KelsPlan;
+import io.kebridge.models.split.ChannelGroups;
+import io.kebridge.models.split.ChannelPlan;
+import io.kebridge.models.split.ChannelSelection;
+import io.kebridge.models.testing.Networks;
 import io.kebridge.models.weights.WeightInit;
 import io.kebridge.models.weights.Weights;
-import io.kebridge.prune.group.ChannelGroups;
-import io.kebridge.prune.group.ChannelSelection;
-import io.kebridge.prune.group.PrunePlan;
-import io.kebridge.prune.testing.Networks;
 import io.kebridge.training.graph.TfForward;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class SlimTensorFlowEquivalenceTest {
   private static final double TOLERANCE = 1e-5;
 
-  private static void assertEquivalent(NetworkSpec spec, PrunePlan plan, Weights w) {
+  private static void assertEquivalent(NetworkSpec spec, ChannelPlan plan, Weights w) {
     SlimNetwork slim = SlimPruner.cut(w, plan);
     float[][] x = Networks.images(spec, 4, 17);
     try (Forward dense = TfForward.open(spec, MaskedDense.of(w, plan));
@@ -40,7 +40,7 @@ class SlimTensorFlowEquivalenceTest {
 
   private static void assertKelsEquivalent(NetworkSpec spec) {
     Weights w = WeightInit.randomized(spec, 42);
-    assertEquivalent(spec, ChannelSelection.kels(ChannelGroups.of(spec), new KelsPlan(0.5)), w);
+    assertEquivalent(spec, new KelsPlan(0.5).channels(spec), w);
   }
 
   @Test
@@ -61,6 +61,34 @@ class SlimTensorFlowEquivalenceTest {
   @Test
   void slimVgg11BnMatchesMaskedDenseNetwork() {
     assertKelsEquivalent(Networks.vgg11(4));
+  }
+
+  @Test
+  void slimResnet50MatchesMaskedDenseNetwork() {
+    assertKelsEquivalent(Networks.resnet50(4, ArchitectureConfig.Stem.IMAGENET, 32));
+  }
+
+  @Test
+  void slimDenseNet121MatchesMaskedDenseNetwork() {
+    assertKelsEquivalent(Networks.densenet121(4, ArchitectureConfig.Stem.IMAGENET, 32));
+  }
+
+  @Test
+  void slimDenseNet169MatchesMaskedDenseNetwork() {
+    assertKelsEquivalent(Networks.densenet169(4, ArchitectureConfig.Stem.CIFAR, 8));
+  }
+
+  @Test
+  void slimMobileNetV2MatchesMaskedDenseNetwork() {
+    assertKelsEquivalent(Networks.mobilenetV2(8, ArchitectureConfig.Stem.IMAGENET, 32));
+  }
+
+  @Test
+  void slimNetworkWithEveryLayerTypeMatchesMaskedDenseNetwork() {
+    assertKelsEquivalent(Networks.mixed());
+    Weights w = WeightInit.randomized(Networks.mixed(), 44);
+    assertEquivalent(Networks.mixed(),
+        ChannelSelection.largestMagnitude(ChannelGroups.of(Networks.mixed()), w, 0.5), w);
   }
 
   @Test

@@ -12,7 +12,7 @@ import io.kebridge.models.forward.Forward;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.weights.WeightInit;
 import io.kebridge.prune.PruneException;
-import io.kebridge.prune.testing.JavaForward;
+import io.kebridge.models.testing.ReferenceForward;
 import org.junit.jupiter.api.Test;
 
 class AccuracyEvaluatorTest {
@@ -24,7 +24,7 @@ class AccuracyEvaluatorTest {
         new ArchitectureConfig(test.shape(), test.classes(), 4, ArchitectureConfig.Stem.AUTO));
     float[] mean = test.stats().mean();
     float[] std = test.stats().std();
-    try (Forward f = new JavaForward(spec, WeightInit.randomized(spec, 4))) {
+    try (Forward f = new ReferenceForward(spec, WeightInit.randomized(spec, 4))) {
       Accuracy whole = AccuracyEvaluator.evaluate(f, test, mean, std, 1000);
       Accuracy batched = AccuracyEvaluator.evaluate(f, test, mean, std, 7);
       assertEquals(test.size(), whole.total());
@@ -46,7 +46,7 @@ class AccuracyEvaluatorTest {
     Dataset test = Datasets.load("digits").test();
     NetworkSpec spec = Architectures.build("small-cnn",
         new ArchitectureConfig(test.shape(), test.classes(), 4, ArchitectureConfig.Stem.AUTO));
-    try (Forward f = new JavaForward(spec, WeightInit.randomized(spec, 4))) {
+    try (Forward f = new ReferenceForward(spec, WeightInit.randomized(spec, 4))) {
       assertThrows(PruneException.class, () -> AccuracyEvaluator.evaluate(f, test,
           new float[3], new float[3], 10));
     }

@@ -16,7 +16,7 @@ import io.kebridge.prune.cost.CostComparison;
 import io.kebridge.prune.cost.Latency;
 import io.kebridge.prune.cut.SlimNetwork;
 import io.kebridge.prune.cut.SlimPruner;
-import io.kebridge.prune.testing.Networks;
+import io.kebridge.models.testing.Networks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -161,7 +161,7 @@ public final class TrainBenchmark {
 
   private static void step(KeGraph g, float[][] x, int[][] y, int i, int n) {
     int b = i % x.length;
-    g.train(x[b], y[b], n, 0.01f);
+    g.train(x[b], y[b], n, 0.01f, 0, i);
   }
 
   /** Median of the values (mean of the middle two for an even count). */

@@ -10,11 +10,9 @@ import io.kebridge.training.TrainingException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -25,10 +23,13 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.op.math.Mean;
+import org.tensorflow.op.nn.AvgPool;
 import org.tensorflow.op.nn.Conv2d;
+import org.tensorflow.op.nn.DepthwiseConv2dNative;
 import org.tensorflow.op.nn.FusedBatchNorm;
 import org.tensorflow.op.nn.MaxPool;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
 
 /**
  * A {@link NetworkSpec} as TensorFlow variables and ops. Every parameter (weights, biases,
@@ -40,8 +41,10 @@ import org.tensorflow.types.TFloat32;
  * <p>Inside the graph everything is NHWC with TF weight layouts (see {@link TfLayouts}); {@link
  * #load} and {@link #read} convert from and to the canonical layouts. Convolution padding is
  * symmetric as in the spec: {@code SAME} where that is identical (stride 1, {@code 2p = k - 1}),
- * otherwise an explicit pad; max-pool padding is filled with minus infinity. Flatten transposes to
- * channel-major order first, so dense weights keep the canonical meaning.
+ * otherwise an explicit pad; max-pool padding is filled with minus infinity. Grouped convolutions
+ * use TF's implicit grouping, depthwise ones {@code DepthwiseConv2dNative} on the same HWIO
+ * variable. Flatten transposes to channel-major order first, so dense weights keep the canonical
+ * meaning; a concatenation joins NHWC maps on the channel axis.
  */
 public final class NetworkGraph {
   private final Ops tf;
@@ -116,25 +119,30 @@ public final class NetworkGraph {
 
   /** Logits in inference mode (batch-norm with running statistics) for an NHWC batch. */
   public Operand<TFloat32> inference(Operand<TFloat32> nhwc) {
-    return forward(nhwc, false, new ArrayList<>(), Map.of());
+    return forward(nhwc, false, new ArrayList<>(), Map.of(), null);
   }
 
   /**
    * Logits in inference mode where some parameters are replaced by other operands of the same TF
-   * shape (for example a weight times its mask, to evaluate the fit hypothesis in-graph).
+   * shape (for example slices of another network's variables, to evaluate a slim network in-graph).
    */
   public Operand<TFloat32> inference(
       Operand<TFloat32> nhwc, Map<String, Operand<TFloat32>> replacements) {
-    return forward(nhwc, false, new ArrayList<>(), replacements);
+    return forward(nhwc, false, new ArrayList<>(), replacements, null);
   }
 
   /**
-   * Logits in training mode (batch-norm with batch statistics) and the ops that move the running
-   * statistics towards this batch's (PyTorch's momentum convention, unbiased batch variance).
+   * Logits in training mode (batch-norm with batch statistics, dropout active) and the ops that
+   * move the running statistics towards this batch's (PyTorch's momentum convention, unbiased
+   * batch variance).
+   *
+   * @param noiseSeed a {@code [2]} int64 seed for the dropout masks of this step (stateless random
+   *     ops, so a resumed run draws what an uninterrupted one would); each dropout layer derives
+   *     its own stream from it
    */
-  public Pass training(Operand<TFloat32> nhwc) {
+  public Pass training(Operand<TFloat32> nhwc, Operand<TInt64> noiseSeed) {
     List<Op> updates = new ArrayList<>();
-    Operand<TFloat32> logits = forward(nhwc, true, updates, Map.of());
+    Operand<TFloat32> logits = forward(nhwc, true, updates, Map.of(), noiseSeed);
     return new Pass(logits, updates);
   }
 
@@ -142,80 +150,178 @@ public final class NetworkGraph {
       Operand<TFloat32> input,
       boolean training,
       List<Op> updates,
-      Map<String, Operand<TFloat32>> replacements) {
+      Map<String, Operand<TFloat32>> replacements,
+      Operand<TInt64> noiseSeed) {
     Map<String, Operand<TFloat32>> p = new HashMap<>(variables);
     p.putAll(replacements);
-    Map<String, Operand<TFloat32>> out = new HashMap<>();
-    // Layers whose TF output is a 2-D [N, F] matrix rather than a 4-D NHWC map.
-    Set<String> vectors = new HashSet<>();
+    Builder b = new Builder(input, training, updates, p, noiseSeed);
     for (Layer layer : spec.layers()) {
-      String name = layer.name();
-      Operand<TFloat32> y;
-      boolean vector = false;
-      if (layer instanceof Layer.Input) {
-        y = input;
-      } else if (layer instanceof Layer.Conv2d c) {
-        y = conv(c, spatial(c.input(), out, vectors), p);
-      } else if (layer instanceof Layer.BatchNorm b) {
-        vector = vectors.contains(b.input());
-        y = batchNorm(b, spatial(b.input(), out, vectors), training, updates, p);
-        if (vector) {
-          y = tf.reshape(y, tf.constant(new int[] {-1, b.channels()}));
-        }
-      } else if (layer instanceof Layer.Relu r) {
-        vector = vectors.contains(r.input());
-        y = tf.nn.relu(out.get(r.input()));
-      } else if (layer instanceof Layer.MaxPool m) {
-        y = maxPool(m, spatial(m.input(), out, vectors));
-      } else if (layer instanceof Layer.GlobalAvgPool a) {
-        y =
-            tf.math.mean(
-                spatial(a.input(), out, vectors), tf.constant(new int[] {1, 2}), Mean.keepDims(true));
-      } else if (layer instanceof Layer.Add a) {
-        vector = vectors.contains(a.inputs().get(0));
-        y = out.get(a.inputs().get(0));
-        for (int i = 1; i < a.inputs().size(); i++) {
-          y = tf.math.add(y, out.get(a.inputs().get(i)));
-        }
-      } else if (layer instanceof Layer.Flatten f) {
-        vector = true;
-        y = flatten(f, out, vectors);
-      } else if (layer instanceof Layer.Dense d) {
-        vector = true;
-        y = dense(d, vectorOf(d.input(), out, vectors), p);
-      } else {
-        throw new TrainingException(name + ": layer type " + layer.getClass().getSimpleName()
-            + " is not supported by the TensorFlow graph builder");
+      b.out.put(layer.name(), layer.accept(b));
+    }
+    return b.vector(spec.output());
+  }
+
+  /**
+   * A layer's TF value: a 4-D NHWC map, or a 2-D {@code [N, F]} matrix ({@code vector}) after
+   * flatten and dense layers.
+   */
+  private record Value(Operand<TFloat32> op, boolean vector) {}
+
+  /** Builds one forward pass, layer by layer. */
+  private final class Builder implements Layer.Visitor<Value> {
+    final Map<String, Value> out = new HashMap<>();
+    final Operand<TFloat32> input;
+    final boolean training;
+    final List<Op> updates;
+    final Map<String, Operand<TFloat32>> p;
+    final Operand<TInt64> noiseSeed;
+    int dropouts;
+
+    Builder(Operand<TFloat32> input, boolean training, List<Op> updates,
+        Map<String, Operand<TFloat32>> p, Operand<TInt64> noiseSeed) {
+      this.input = input;
+      this.training = training;
+      this.updates = updates;
+      this.p = p;
+      this.noiseSeed = noiseSeed;
+    }
+
+    /** The layer's output as an NHWC map (a vector becomes {@code [N, 1, 1, F]}). */
+    Operand<TFloat32> spatial(String name) {
+      Value v = out.get(name);
+      if (v.vector()) {
+        int c = spec.shapeOf(name).channels();
+        return tf.reshape(v.op(), tf.constant(new int[] {-1, 1, 1, c}));
       }
-      out.put(name, y);
+      return v.op();
+    }
+
+    /** The layer's output as an {@code [N, F]} matrix; a map must be 1x1. */
+    Operand<TFloat32> vector(String name) {
+      Value v = out.get(name);
+      if (v.vector()) {
+        return v.op();
+      }
+      ActivationShape s = spec.shapeOf(name);
+      if (s.height() != 1 || s.width() != 1) {
+        throw new TrainingException(name + ": a feature vector is needed here, the layer gives "
+            + s);
+      }
+      return tf.reshape(v.op(), tf.constant(new int[] {-1, s.channels()}));
+    }
+
+    /** An element-wise op on the input, keeping its form. */
+    Value same(String in, java.util.function.UnaryOperator<Operand<TFloat32>> f) {
+      Value v = out.get(in);
+      return new Value(f.apply(v.op()), v.vector());
+    }
+
+    @Override
+    public Value visit(Layer.Input l) {
+      return new Value(input, false);
+    }
+
+    @Override
+    public Value visit(Layer.Conv2d c) {
+      return new Value(conv(c, spatial(c.input()), p), false);
+    }
+
+    @Override
+    public Value visit(Layer.BatchNorm bn) {
+      boolean vector = out.get(bn.input()).vector();
+      Operand<TFloat32> y = batchNorm(bn, spatial(bn.input()), training, updates, p);
       if (vector) {
-        vectors.add(name);
+        y = tf.reshape(y, tf.constant(new int[] {-1, bn.channels()}));
       }
+      return new Value(y, vector);
     }
-    return vectorOf(spec.output(), out, vectors);
+
+    @Override
+    public Value visit(Layer.Relu r) {
+      return same(r.input(), tf.nn::relu);
+    }
+
+    @Override
+    public Value visit(Layer.Relu6 r) {
+      return same(r.input(), tf.nn::relu6);
+    }
+
+    @Override
+    public Value visit(Layer.Dropout d) {
+      if (!training || d.rate() == 0) {
+        return out.get(d.input());
+      }
+      if (noiseSeed == null) {
+        throw new TrainingException(d.name() + ": dropout in training needs a noise seed");
+      }
+      // each dropout layer has its own stream: the step's seed shifted by the layer's index
+      Operand<TInt64> seed = tf.math.add(noiseSeed,
+          tf.constant(new long[] {0x9E3779B97F4A7C15L * ++dropouts, 0}));
+      float keep = (float) (1 - d.rate());
+      return same(d.input(), x -> {
+        Operand<TFloat32> u =
+            tf.random.statelessRandomUniform(tf.shape(x, TInt64.class), seed, TFloat32.class);
+        Operand<TFloat32> mask = tf.dtypes.cast(
+            tf.math.greaterEqual(u, tf.constant((float) d.rate())), TFloat32.class);
+        return tf.math.mul(x, tf.math.mul(mask, tf.constant(1 / keep)));
+      });
+    }
+
+    @Override
+    public Value visit(Layer.MaxPool m) {
+      return new Value(maxPool(m, spatial(m.input())), false);
+    }
+
+    @Override
+    public Value visit(Layer.AvgPool a) {
+      return new Value(avgPool(a, spatial(a.input())), false);
+    }
+
+    @Override
+    public Value visit(Layer.GlobalAvgPool g) {
+      return new Value(tf.math.mean(spatial(g.input()), tf.constant(new int[] {1, 2}),
+          Mean.keepDims(true)), false);
+    }
+
+    @Override
+    public Value visit(Layer.Add a) {
+      Value first = out.get(a.inputs().get(0));
+      Operand<TFloat32> y = first.op();
+      for (int i = 1; i < a.inputs().size(); i++) {
+        y = tf.math.add(y, out.get(a.inputs().get(i)).op());
+      }
+      return new Value(y, first.vector());
+    }
+
+    @Override
+    public Value visit(Layer.Concat c) {
+      boolean vectors = c.inputs().stream().allMatch(in -> out.get(in).vector());
+      List<Operand<TFloat32>> parts = new ArrayList<>();
+      for (String in : c.inputs()) {
+        parts.add(vectors ? out.get(in).op() : spatial(in));
+      }
+      return new Value(tf.concat(parts, tf.constant(vectors ? 1 : 3)), vectors);
+    }
+
+    @Override
+    public Value visit(Layer.Flatten f) {
+      return new Value(flatten(f, out.get(f.input())), true);
+    }
+
+    @Override
+    public Value visit(Layer.Dense d) {
+      return new Value(dense(d, vector(d.input()), p), true);
+    }
   }
 
-  private Operand<TFloat32> spatial(
-      String name, Map<String, Operand<TFloat32>> out, Set<String> vectors) {
-    Operand<TFloat32> x = out.get(name);
-    if (vectors.contains(name)) {
-      int c = spec.shapeOf(name).channels();
-      return tf.reshape(x, tf.constant(new int[] {-1, 1, 1, c}));
-    }
-    return x;
-  }
-
-  private Operand<TFloat32> vectorOf(
-      String name, Map<String, Operand<TFloat32>> out, Set<String> vectors) {
-    Operand<TFloat32> x = out.get(name);
-    if (vectors.contains(name)) {
-      return x;
-    }
-    ActivationShape s = spec.shapeOf(name);
-    if (s.height() != 1 || s.width() != 1) {
-      throw new TrainingException(name + ": a feature vector is needed here, the layer gives " + s);
-    }
-    return tf.reshape(x, tf.constant(new int[] {-1, s.channels()}));
+  /**
+   * The padding a windowed op needs: {@code SAME} where TF's implicit padding is exactly the
+   * spec's symmetric one (stride 1, {@code 2p = k - 1}), otherwise an explicit pad with {@code
+   * fill} and {@code VALID}.
+   */
+  private Operand<TFloat32> padded(Operand<TFloat32> x, int pad, float fill) {
+    return tf.pad(x, tf.constant(new int[][] {{0, 0}, {pad, pad}, {pad, pad}, {0, 0}}),
+        tf.constant(fill));
   }
 
   private Operand<TFloat32> conv(
@@ -225,26 +331,28 @@ public final class NetworkGraph {
     if (pad > 0 && c.stride() == 1 && 2 * pad == c.kernel() - 1) {
       padding = "SAME";
     } else if (pad > 0) {
-      x =
-          tf.pad(
-              x,
-              tf.constant(new int[][] {{0, 0}, {pad, pad}, {pad, pad}, {0, 0}}),
-              tf.constant(0f));
+      x = padded(x, pad, 0f);
     }
     long s = c.stride();
-    Operand<TFloat32> y =
-        tf.nn.conv2d(
-            x,
-            p.get(c.name() + ".weight"),
-            List.of(1L, s, s, 1L),
-            padding,
-            Conv2d.dataFormat("NHWC"));
+    Operand<TFloat32> w = p.get(c.name() + ".weight");
+    Operand<TFloat32> y;
+    if (c.depthwise()) {
+      // the HWIO filter [k, k, 1, in*m] read as TF's depthwise [k, k, in, m]: output channel
+      // i*m + j is multiplier j of input channel i in both
+      int k = c.kernel();
+      Operand<TFloat32> f = tf.reshape(w, tf.constant(new int[] {k, k, c.inChannels(),
+          c.outChannels() / c.inChannels()}));
+      y = tf.nn.depthwiseConv2dNative(x, f, List.of(1L, s, s, 1L), padding,
+          DepthwiseConv2dNative.dataFormat("NHWC"));
+    } else {
+      // TF's Conv2D groups implicitly when the filter's input depth divides the input's
+      y = tf.nn.conv2d(x, w, List.of(1L, s, s, 1L), padding, Conv2d.dataFormat("NHWC"));
+    }
     if (c.bias()) {
       y = tf.nn.biasAdd(y, p.get(c.name() + ".bias"));
     }
     return y;
   }
-
   private Operand<TFloat32> batchNorm(
       Layer.BatchNorm b,
       Operand<TFloat32> x,
@@ -253,8 +361,6 @@ public final class NetworkGraph {
       Map<String, Operand<TFloat32>> p) {
     Operand<TFloat32> gamma = p.get(b.name() + ".weight");
     Operand<TFloat32> beta = p.get(b.name() + ".bias");
-    Variable<TFloat32> mean = variables.get(b.name() + ".running_mean");
-    Variable<TFloat32> var = variables.get(b.name() + ".running_var");
     if (!training) {
       return tf.nn
           .fusedBatchNorm(
@@ -268,6 +374,8 @@ public final class NetworkGraph {
               FusedBatchNorm.dataFormat("NHWC"))
           .y();
     }
+    Variable<TFloat32> mean = variables.get(b.name() + ".running_mean");
+    Variable<TFloat32> var = variables.get(b.name() + ".running_var");
     // With an exponential-average factor the fused op returns the updated running statistics
     // (old * (1 - m) + batch * m, unbiased batch variance) itself: two assigns instead of eight
     // small ops per layer, which matters where per-op overhead dominates (small images).
@@ -288,13 +396,8 @@ public final class NetworkGraph {
   }
 
   private Operand<TFloat32> maxPool(Layer.MaxPool m, Operand<TFloat32> x) {
-    int p = m.padding();
-    if (p > 0) {
-      x =
-          tf.pad(
-              x,
-              tf.constant(new int[][] {{0, 0}, {p, p}, {p, p}, {0, 0}}),
-              tf.constant(Float.NEGATIVE_INFINITY));
+    if (m.padding() > 0) {
+      x = padded(x, m.padding(), Float.NEGATIVE_INFINITY);
     }
     int k = m.kernel();
     int s = m.stride();
@@ -306,18 +409,52 @@ public final class NetworkGraph {
         MaxPool.dataFormat("NHWC"));
   }
 
-  private Operand<TFloat32> flatten(
-      Layer.Flatten f, Map<String, Operand<TFloat32>> out, Set<String> vectors) {
-    if (vectors.contains(f.input())) {
-      return out.get(f.input());
+  /**
+   * Average pooling over a zero-padded map; without {@code countIncludePad} each output is then
+   * rescaled from the full window to the positions inside the image (a constant per position).
+   */
+  private Operand<TFloat32> avgPool(Layer.AvgPool a, Operand<TFloat32> x) {
+    int pad = a.padding();
+    int k = a.kernel();
+    long s = a.stride();
+    if (pad > 0) {
+      x = padded(x, pad, 0f);
+    }
+    Operand<TFloat32> y = tf.nn.avgPool(x, List.of(1L, (long) k, (long) k, 1L),
+        List.of(1L, s, s, 1L), "VALID", AvgPool.dataFormat("NHWC"));
+    if (pad == 0 || a.countIncludePad()) {
+      return y;
+    }
+    ActivationShape in = spec.shapeOf(a.input());
+    ActivationShape o = spec.shapeOf(a.name());
+    float[] scale = new float[o.height() * o.width()];
+    for (int oy = 0; oy < o.height(); oy++) {
+      for (int ox = 0; ox < o.width(); ox++) {
+        int rows = inside(oy * a.stride() - pad, k, in.height());
+        int cols = inside(ox * a.stride() - pad, k, in.width());
+        scale[oy * o.width() + ox] = (float) (k * k) / (rows * cols);
+      }
+    }
+    return tf.math.mul(y, tf.constant(Shape.of(1, o.height(), o.width(), 1),
+        DataBuffers.of(scale, true, false)));
+  }
+
+  /** How many of the window's {@code k} positions from {@code start} lie in {@code [0, size)}. */
+  private static int inside(int start, int k, int size) {
+    return Math.min(start + k, size) - Math.max(start, 0);
+  }
+
+  private Operand<TFloat32> flatten(Layer.Flatten f, Value x) {
+    if (x.vector()) {
+      return x.op();
     }
     ActivationShape s = spec.shapeOf(f.input());
-    Operand<TFloat32> x = out.get(f.input());
+    Operand<TFloat32> y = x.op();
     if (s.height() != 1 || s.width() != 1) {
       // Canonical flatten is channel-major: NHWC -> NCHW before the reshape.
-      x = tf.linalg.transpose(x, tf.constant(new int[] {0, 3, 1, 2}));
+      y = tf.linalg.transpose(y, tf.constant(new int[] {0, 3, 1, 2}));
     }
-    return tf.reshape(x, tf.constant(new int[] {-1, (int) s.elements()}));
+    return tf.reshape(y, tf.constant(new int[] {-1, (int) s.elements()}));
   }
 
   private Operand<TFloat32> dense(

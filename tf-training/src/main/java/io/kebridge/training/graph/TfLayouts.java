@@ -28,6 +28,21 @@ public final class TfLayouts {
     }
   }
 
+  /**
+   * The TF axis that holds canonical axis {@code axis} of {@code p}: a conv filter's output and
+   * input channels are TF axes 3 and 2, a dense weight's output and input features axes 1 and 0.
+   */
+  public static int tfAxis(ParamSpec p, int axis) {
+    switch (p.kind()) {
+      case CONV_WEIGHT:
+        return new int[] {3, 2, 0, 1}[axis];
+      case DENSE_WEIGHT:
+        return 1 - axis;
+      default:
+        return axis;
+    }
+  }
+
   /** Converts canonical values of {@code p} into TF layout (a new array). */
   public static float[] toTf(ParamSpec p, float[] canonical) {
     int[] s = p.shape();

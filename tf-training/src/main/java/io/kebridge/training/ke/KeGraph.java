@@ -3,6 +3,7 @@ package io.kebridge.training.ke;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.spec.ParamSpec;
+import io.kebridge.models.split.ChannelPlan;
 import io.kebridge.models.split.KelsPlan;
 import io.kebridge.models.split.Mask;
 import io.kebridge.models.weights.Weights;
@@ -67,6 +68,7 @@ public final class KeGraph implements AutoCloseable {
   private final Placeholder<TInt32> labels;
   private final Placeholder<TFloat32> learningRate;
   private final Placeholder<TInt64> reinitSeed;
+  private final Placeholder<TInt64> noiseSeed;
   private final Operand<TFloat32> loss;
   private final Operand<TFloat32> correct;
   private final MomentumSgd sgd;
@@ -95,9 +97,11 @@ public final class KeGraph implements AutoCloseable {
         tf.withName("learning_rate").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
     reinitSeed =
         tf.withName("reinit_seed").placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
+    noiseSeed =
+        tf.withName("noise_seed").placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
 
     // Training path: label-smoothed dense cross-entropy (the sparse op has no gradient).
-    NetworkGraph.Pass pass = net.training(images);
+    NetworkGraph.Pass pass = net.training(images, noiseSeed);
     int k = spec.classes();
     float eps = (float) settings.labelSmoothing();
     Operand<TFloat32> targets =
@@ -166,26 +170,53 @@ public final class KeGraph implements AutoCloseable {
     slimPredictions =
         slimPlan == null
             ? null
-            : tf.math.argMax(slimInference(tf, slimPlan.slimSpec(spec)), tf.constant(1),
+            : tf.math.argMax(slimInference(tf, slimPlan.channels(spec)), tf.constant(1),
                 TInt32.class);
     session = new Session(graph, settings.device().sessionConfig(settings.threads()));
   }
 
   /**
-   * The slim network evaluated on the dense variables themselves: KELS keeps the leading channels
-   * of every tensor, so each slim parameter is a leading slice of its dense variable (in TF
-   * layouts too). This costs what the slim network costs, about a quarter of the dense one,
-   * instead of a dense pass with masked weights.
+   * The slim network evaluated on the dense variables themselves: each slim parameter is the
+   * dense variable restricted to the plan's kept indices (a leading slice where KELS keeps a
+   * prefix, a gather where a concatenation keeps the first channels of every chunk). This costs
+   * what the slim network costs, about a quarter of the dense one, instead of a dense pass with
+   * masked weights.
    */
-  private Operand<TFloat32> slimInference(Ops tf, NetworkSpec slim) {
+  private Operand<TFloat32> slimInference(Ops tf, ChannelPlan plan) {
     Ops scope = tf.withSubScope("slim");
+    NetworkSpec slim = plan.slimSpec();
     Map<String, Operand<TFloat32>> sliced = new LinkedHashMap<>();
-    for (ParamSpec p : slim.params()) {
-      long[] size = TfLayouts.tfShape(p);
-      sliced.put(p.name(), scope.slice(net.variable(p.name()),
-          scope.constant(new long[size.length]), scope.constant(size)));
+    for (ParamSpec p : spec.params()) {
+      Operand<TFloat32> v = net.variable(p.name());
+      int[][] kept = plan.keptIndices(p.name());
+      for (int axis = 0; axis < kept.length; axis++) {
+        if (kept[axis] != null) {
+          v = keep(scope, v, TfLayouts.tfAxis(p, axis), kept[axis], TfLayouts.tfShape(p));
+        }
+      }
+      sliced.put(p.name(), v);
     }
     return NetworkGraph.view(scope, slim).inference(images, sliced);
+  }
+
+  /** {@code v} restricted to {@code indices} on {@code axis}: a slice for a prefix, else a gather. */
+  private static Operand<TFloat32> keep(
+      Ops tf, Operand<TFloat32> v, int axis, int[] indices, long[] shape) {
+    boolean prefix = true;
+    for (int i = 0; i < indices.length; i++) {
+      prefix &= indices[i] == i;
+    }
+    if (prefix && indices.length == shape[axis]) {
+      return v;
+    }
+    if (prefix) {
+      int[] begin = new int[shape.length];
+      int[] size = new int[shape.length];
+      java.util.Arrays.fill(size, -1);
+      size[axis] = indices.length;
+      return tf.slice(v, tf.constant(begin), tf.constant(size));
+    }
+    return tf.gather(v, tf.constant(indices), tf.constant(axis));
   }
 
   /** Builds the graph and opens its session; variables are unset until loaded or restored. */
@@ -349,8 +380,12 @@ public final class KeGraph implements AutoCloseable {
     }
   }
 
-  /** One SGD step on an NHWC batch of {@code n} normalised images. */
-  public StepResult train(float[] nhwc, int[] batchLabels, int n, float lr) {
+  /**
+   * One SGD step on an NHWC batch of {@code n} normalised images. {@code seed} and {@code step}
+   * draw the step's dropout masks: the same pair gives the same masks, so a resumed run trains
+   * exactly as an uninterrupted one.
+   */
+  public StepResult train(float[] nhwc, int[] batchLabels, int n, float lr, long seed, long step) {
     checkOpen();
     checkBatch(nhwc, n);
     if (batchLabels.length != n) {
@@ -370,12 +405,14 @@ public final class KeGraph implements AutoCloseable {
                 Shape.of(n, s.height(), s.width(), s.channels()), DataBuffers.of(nhwc, true, false));
         TInt32 y = TInt32.tensorOf(Shape.of(n), DataBuffers.of(batchLabels, true, false));
         TFloat32 rate = TFloat32.scalarOf(lr);
+        TInt64 noise = TInt64.vectorOf(seed, step);
         Result r =
             session
                 .runner()
                 .feed(images, x)
                 .feed(labels, y)
                 .feed(learningRate, rate)
+                .feed(noiseSeed, noise)
                 .addTarget(sgd.update())
                 .fetch(loss)
                 .fetch(correct)

@@ -489,7 +489,10 @@ public final class KeTrainer {
           return null;
         }
         lr = schedule.at(e * steps + step, epochs, steps);
-        KeGraph.StepResult r = g.train(b.nhwc(), b.labels(), b.size(), (float) lr);
+        // the step's position seeds its dropout masks, so a resumed run draws the same ones
+        long stepKey = ((long) gen << 40) | ((long) e << 20) | step;
+        KeGraph.StepResult r =
+            g.train(b.nhwc(), b.labels(), b.size(), (float) lr, config.seed(), stepKey);
         if (!Float.isFinite(r.loss())) {
           throw new TrainingException(
               String.format(Locale.ROOT,

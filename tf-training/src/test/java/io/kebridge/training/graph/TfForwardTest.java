@@ -10,6 +10,8 @@ import io.kebridge.models.arch.Architectures;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.Layer;
 import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.models.testing.Networks;
+import io.kebridge.models.testing.ReferenceForward;
 import io.kebridge.models.weights.Tensor;
 import io.kebridge.models.weights.WeightInit;
 import io.kebridge.models.weights.Weights;
@@ -82,6 +84,28 @@ class TfForwardTest {
         Architectures.build(
             "vgg11-bn", new ArchitectureConfig(new ActivationShape(3, 16, 16), 3, 4, null)),
         4);
+  }
+
+  @Test
+  void everyLayerTypeMatchesThePlainJavaReference() {
+    // grouped conv over a concatenation, depthwise with multiplier 2, both average poolings,
+    // ReLU6, dropout (identity at inference), concatenated vectors
+    assertMatchesReference(Networks.mixed(), 5);
+  }
+
+  @Test
+  void resnet50MatchesThePlainJavaReference() {
+    assertMatchesReference(Networks.resnet50(4, ArchitectureConfig.Stem.IMAGENET, 32), 6);
+  }
+
+  @Test
+  void densenet121MatchesThePlainJavaReference() {
+    assertMatchesReference(Networks.densenet121(4, ArchitectureConfig.Stem.IMAGENET, 32), 7);
+  }
+
+  @Test
+  void mobilenetV2MatchesThePlainJavaReference() {
+    assertMatchesReference(Networks.mobilenetV2(8, ArchitectureConfig.Stem.IMAGENET, 32), 8);
   }
 
   @Test

@@ -35,7 +35,7 @@ class BatchNormStatisticsTest {
       g.loadWeights(WeightInit.heNormal(spec, 1)); // running mean 0, variance 1
       g.loadMasks(new KelsPlan(0.5).masks(spec));
       g.resetMomentum();
-      g.train(x, new int[] {0, 1}, 2, 0f);
+      g.train(x, new int[] {0, 1}, 2, 0f, 0, 0);
       Weights w = g.readWeights();
       assertEquals(0.1 * mean, w.get("bn.running_mean").data()[0], 1e-5);
       assertEquals(0.9 + 0.1 * unbiased, w.get("bn.running_var").data()[0], 1e-4);

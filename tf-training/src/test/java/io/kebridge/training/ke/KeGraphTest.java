@@ -47,7 +47,8 @@ class KeGraphTest {
   private static void trainSteps(KeGraph g, int steps) {
     for (int s = 0; s < steps; s++) {
       int per = (int) g.spec().input().shape().elements();
-      KeGraph.StepResult r = g.train(batch(8, per, s), new int[] {0, 1, 2, 0, 1, 2, 0, 1}, 8, 0.1f);
+      KeGraph.StepResult r =
+          g.train(batch(8, per, s), new int[] {0, 1, 2, 0, 1, 2, 0, 1}, 8, 0.1f, 0, s);
       assertTrue(Float.isFinite(r.loss()), "loss is finite");
     }
   }
@@ -167,7 +168,7 @@ class KeGraphTest {
       g.resetMomentum();
       var label = org.junit.jupiter.api.Assertions.assertThrows(
           io.kebridge.training.TrainingException.class,
-          () -> g.train(batch(2, 64, 1), new int[] {0, 3}, 2, 0.1f));
+          () -> g.train(batch(2, 64, 1), new int[] {0, 3}, 2, 0.1f, 0, 0));
       assertTrue(label.getMessage().contains("label 3"), label.getMessage());
       var size = org.junit.jupiter.api.Assertions.assertThrows(
           io.kebridge.training.TrainingException.class,

@@ -7,7 +7,9 @@ import io.kebridge.models.arch.Architectures;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.spec.ParamSpec;
+import io.kebridge.models.split.ChannelPlan;
 import io.kebridge.models.split.KelsPlan;
+import io.kebridge.models.testing.Networks;
 import io.kebridge.models.weights.Tensor;
 import io.kebridge.models.weights.WeightInit;
 import io.kebridge.models.weights.Weights;
@@ -18,68 +20,62 @@ import org.junit.jupiter.api.Test;
 
 class SlimEvaluationTest {
 
-  /** Cuts the first channels of every tensor: the slim network as the pruner will build it. */
-  static Weights slice(Weights dense, NetworkSpec slim) {
+  /** The slim network's weights as the pruner cuts them: every tensor at its kept indices. */
+  static Weights cut(Weights dense, ChannelPlan plan) {
     List<Tensor> out = new ArrayList<>();
-    for (ParamSpec p : slim.params()) {
-      Tensor t = dense.get(p.name());
-      int[] from = t.shape();
-      int[] to = p.shape();
-      float[] v = new float[(int) p.elements()];
-      int[] idx = new int[to.length];
-      for (int i = 0; i < v.length; i++) {
-        int rem = i;
-        for (int d = to.length - 1; d >= 0; d--) {
-          idx[d] = rem % to[d];
-          rem /= to[d];
-        }
-        int src = 0;
-        for (int d = 0; d < to.length; d++) {
-          src = src * from[d] + idx[d];
-        }
-        v[i] = t.data()[src];
-      }
-      out.add(new Tensor(p.name(), to, v));
+    for (ParamSpec p : plan.spec().params()) {
+      out.add(dense.get(p.name()).select(plan.keptIndices(p.name())));
     }
     return Weights.of(out);
   }
 
-  @Test
-  void inGraphSlimPredictionsEqualTheCutOutSlimNetwork() {
-    NetworkSpec spec =
-        Architectures.build(
-            "resnet18",
-            new ArchitectureConfig(
-                new ActivationShape(1, 12, 12), 5, 4, ArchitectureConfig.Stem.CIFAR));
+  /** In-graph slim predictions (sliced or gathered dense variables) against the cut network. */
+  private static void assertSlimPredictionsMatchTheCut(NetworkSpec spec, long seed) {
     KelsPlan plan = new KelsPlan(0.5);
-    Weights w = WeightInit.randomized(spec, 9);
+    Weights w = WeightInit.randomized(spec, seed);
     int n = 40;
-    float[] nhwc = KeGraphTest.batch(n, 144, 1);
+    ActivationShape s = spec.input().shape();
+    int per = (int) s.elements();
+    float[] nhwc = KeGraphTest.batch(n, per, 1);
     int[] inGraph;
     try (KeGraph g = KeGraph.build(spec, KeGraphTest.SETTINGS)) {
       g.loadWeights(w);
       g.loadMasks(plan.masks(spec));
       inGraph = g.predict(nhwc, n, true);
     }
-    NetworkSpec slim = plan.slimSpec(spec);
-    float[][] images = new float[n][];
+    ChannelPlan channels = plan.channels(spec);
+    float[][] images = new float[n][per];
+    int hw = s.height() * s.width();
     for (int i = 0; i < n; i++) {
-      images[i] = new float[144];
-      System.arraycopy(nhwc, i * 144, images[i], 0, 144); // one channel: HWC equals CHW
-    }
-    int[] cut = new int[n];
-    try (TfForward f = TfForward.open(slim, slice(w, slim))) {
-      float[][] logits = f.logits(images);
-      for (int i = 0; i < n; i++) {
-        int best = 0;
-        for (int k = 1; k < logits[i].length; k++) {
-          if (logits[i][k] > logits[i][best]) {
-            best = k;
-          }
+      for (int p = 0; p < hw; p++) {
+        for (int c = 0; c < s.channels(); c++) {
+          images[i][c * hw + p] = nhwc[i * per + p * s.channels() + c];
         }
-        cut[i] = best;
       }
     }
-    assertArrayEquals(cut, inGraph);
+    int[] cut = new int[n];
+    try (TfForward f = TfForward.open(channels.slimSpec(), cut(w, channels))) {
+      float[][] logits = f.logits(images);
+      for (int i = 0; i < n; i++) {
+        cut[i] = io.kebridge.models.forward.Forward.top1(logits[i]);
+      }
+    }
+    assertArrayEquals(cut, inGraph, spec.architecture());
+  }
+
+  @Test
+  void inGraphSlimPredictionsEqualTheCutOutSlimNetwork() {
+    assertSlimPredictionsMatchTheCut(Architectures.build("resnet18",
+        new ArchitectureConfig(new ActivationShape(1, 12, 12), 5, 4,
+            ArchitectureConfig.Stem.CIFAR)), 9);
+  }
+
+  @Test
+  void inGraphSlimPredictionsGatherTheChunksOfConcatenationsAndDepthwiseChannels() {
+    assertSlimPredictionsMatchTheCut(Networks.densenet121(4, ArchitectureConfig.Stem.CIFAR, 8),
+        10);
+    assertSlimPredictionsMatchTheCut(Networks.mobilenetV2(8, ArchitectureConfig.Stem.CIFAR, 8),
+        11);
+    assertSlimPredictionsMatchTheCut(Networks.mixed(), 12);
   }
 }
