@@ -9,11 +9,11 @@ import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.split.KelsPlan;
 import io.kebridge.models.split.SplitPlan;
 import io.kebridge.models.weights.WeightInit;
+import io.kebridge.onnx.OnnxException;
 import io.kebridge.onnx.bench.InferenceBenchmark;
 import io.kebridge.onnx.bench.LatencyResult;
 import io.kebridge.onnx.export.ExportOptions;
 import io.kebridge.onnx.export.OnnxExporter;
-import io.kebridge.onnx.OnnxException;
 import io.kebridge.onnx.graph.OnnxFiles;
 import io.kebridge.onnx.quantize.CalibrationSet;
 import io.kebridge.onnx.quantize.FusionCheck;
@@ -165,9 +165,7 @@ public final class BenchInferCommand implements Runnable {
     ActivationShape shape = inputShape(model);
     CalibrationSet calibration = CalibrationSet.synthetic(shape, int8.calibration, int8.seed);
     ModelProto q = Quantizer.quantize(model, calibration, settings, ort).model();
-    console.printf(Locale.ROOT, "%s INT8 (%s, %s weights, %s): %s%n", label,
-        settings.method().describe(), (settings.perChannel() ? "per-channel" : "per-tensor")
-            + (settings.reduceRange() ? " 7-bit" : ""),
+    console.printf(Locale.ROOT, "%s INT8 (%s, %s): %s%n", label, settings.describe(),
         calibration.description(), FusionCheck.verify(q, ort).describe());
     return q;
   }

@@ -193,9 +193,7 @@ public final class ExportCommand implements Runnable {
     if (testImages > 0) {
       test = sample(test, testImages);
     }
-    console.printf(Locale.ROOT, "INT8: %s, %s weights, calibration on %s%n",
-        settings.method().describe(), (settings.perChannel() ? "per-channel" : "per-tensor")
-            + (settings.reduceRange() ? " 7-bit" : ""),
+    console.printf(Locale.ROOT, "INT8: %s, calibration on %s%n", settings.describe(),
         calibration.description());
     console.flush();
     QuantizedExport.Result q = QuantizedExport.export(fp32, calibration, test,

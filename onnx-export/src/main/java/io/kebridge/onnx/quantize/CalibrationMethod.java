@@ -9,7 +9,7 @@ import java.util.Locale;
  */
 public sealed interface CalibrationMethod {
 
-  /** The text {@link #parse} reads back ({@code minmax}, {@code percentile:99.99}, {@code entropy}). */
+  /** What {@link #parse} reads back: {@code minmax}, {@code percentile:99.99}, {@code entropy}. */
   String describe();
 
   /** The smallest and largest value seen: nothing saturates, outliers widen every step. */

@@ -45,7 +45,8 @@ final class Calibrator {
     Map<String, float[]> minMax = new HashMap<>();
     try (OrtForward f = OrtForward.open(withOutputs(model, outputs), ort)) {
       forEachBatch(f, x, outputs, (name, v) -> {
-        float[] m = minMax.computeIfAbsent(name, k -> new float[] {Float.MAX_VALUE, -Float.MAX_VALUE, 0});
+        float[] m = minMax.computeIfAbsent(name,
+            k -> new float[] {Float.MAX_VALUE, -Float.MAX_VALUE, 0}); // min, max, non-finite
         for (int i = v.position(); i < v.limit(); i++) {
           float a = v.get(i);
           if (!Float.isFinite(a)) {

@@ -60,7 +60,8 @@ final class ConvBatchNormFolding {
           eps == null ? 1e-5 : Double.parseDouble(Float.toString(eps.getF())));
       // the folded conv writes the batch-norm's output, so every reader stays as it was
       String newBias = biasName != null ? biasName : freshBiasName(index, w.getName());
-      replaced.put(w.getName(), TensorProtos.floats(w.getName(), TensorProtos.shape(w), f.weight()));
+      replaced.put(w.getName(),
+          TensorProtos.floats(w.getName(), TensorProtos.shape(w), f.weight()));
       replaced.put(newBias, TensorProtos.floats(newBias, new int[] {f.bias().length}, f.bias()));
       for (int i = 1; i <= 4; i++) {
         dropped.add(bn.getInput(i));

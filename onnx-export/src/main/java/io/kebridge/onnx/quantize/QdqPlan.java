@@ -152,8 +152,8 @@ final class QdqPlan {
           + " or newer (ke-bridge exports 17)");
     }
     List<ValueInfoProto> inputs = index.inputs();
-    if (inputs.size() != 1
-        || inputs.get(0).getType().getTensorType().getElemType() != TensorProto.DataType.FLOAT_VALUE) {
+    if (inputs.size() != 1 || inputs.get(0).getType().getTensorType().getElemType()
+        != TensorProto.DataType.FLOAT_VALUE) {
       problems.add("the model needs exactly one float32 image input, it has "
           + inputs.stream().map(ValueInfoProto::getName).toList());
     }
@@ -213,7 +213,8 @@ final class QdqPlan {
         }
       }
       case "Dropout" -> {
-        if (n.getInputCount() > 2 && !n.getInput(2).isEmpty() && !allZero(index.initializer(n.getInput(2)))) {
+        if (n.getInputCount() > 2 && !n.getInput(2).isEmpty()
+            && !allZero(index.initializer(n.getInput(2)))) {
           problems.add(where + " runs in training mode (training_mode true)");
         }
       }

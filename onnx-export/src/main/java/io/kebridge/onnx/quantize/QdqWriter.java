@@ -19,8 +19,8 @@ import java.util.Set;
  * producer and one DequantizeLinear in front of each reader (ONNX Runtime fuses a node group only
  * when its DQs are its own); Conv and Gemm weights become int8 constants behind a per-axis DQ and
  * their biases int32 constants on the grid {@code inputScale * weightScale[c]}. Every other node is
- * written as it was, under its own name. Names follow ONNX Runtime's quantiser ({@code x_quantized},
- * {@code x_scale}, {@code x_zero_point}, {@code x_dequantized}).
+ * written as it was, under its own name. Names follow ONNX Runtime's quantiser
+ * ({@code x_quantized}, {@code x_scale}, {@code x_zero_point}, {@code x_dequantized}).
  */
 final class QdqWriter {
   private final QdqPlan plan;
@@ -166,7 +166,7 @@ final class QdqWriter {
     return out;
   }
 
-  /** An integer constant, its scale(s) and zero point(s), and the DequantizeLinear that reads it. */
+  /** An integer constant, its scales and zero points, and the DequantizeLinear that reads it. */
   private void writeDequantized(String name, int axis, TensorProto quantized, TensorProto scale,
       TensorProto zeroPoint) {
     written.add(quantized.getName());

@@ -74,7 +74,8 @@ public record QuantizationReport(int images, int correctFloat, int correctInt8, 
     m.put("quantization.accuracy_fp32", String.format(Locale.ROOT, "%.6f", accuracyFloat()));
     m.put("quantization.accuracy_int8", String.format(Locale.ROOT, "%.6f", accuracyInt8()));
     m.put("quantization.accuracy_loss_points", String.format(Locale.ROOT, "%.4f", lossPoints()));
-    m.put("quantization.max_accuracy_loss_points", String.format(Locale.ROOT, "%.4f", maxLossPoints));
+    m.put("quantization.max_accuracy_loss_points",
+        String.format(Locale.ROOT, "%.4f", maxLossPoints));
     m.put("quantization.top1_agreement", agreements + "/" + images);
     m.put("quantization.max_abs_logit_diff", String.format(Locale.ROOT, "%.3e", maxAbsDiff));
     m.put("quantization.max_rel_logit_diff", String.format(Locale.ROOT, "%.3e", maxRelDiff));

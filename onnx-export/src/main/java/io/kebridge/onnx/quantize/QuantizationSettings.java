@@ -33,6 +33,12 @@ public record QuantizationSettings(
     return new QuantizationSettings(CalibrationMethod.defaults(), true, DEFAULT_MAX_LOSS, false);
   }
 
+  /** One line: {@code minmax, per-channel weights}, {@code entropy, per-tensor 7-bit weights}. */
+  public String describe() {
+    return method.describe() + ", " + (perChannel ? "per-channel" : "per-tensor")
+        + (reduceRange ? " 7-bit" : "") + " weights";
+  }
+
   /** A copy with another calibration method. */
   public QuantizationSettings withMethod(CalibrationMethod m) {
     return new QuantizationSettings(m, perChannel, maxAccuracyLoss, reduceRange);

@@ -11,7 +11,7 @@ final class WeightQuantization {
   /** Largest magnitude of a symmetric int8 step. */
   static final int QMAX = 127;
 
-  /** Largest magnitude with reduced range (7-bit weights, what ONNX Runtime's reduce_range does). */
+  /** Largest magnitude with reduced range: 7-bit weights, as ONNX Runtime's reduce_range. */
   static final int QMAX_REDUCED = 63;
 
   private WeightQuantization() {}
