@@ -269,9 +269,14 @@ public final class BenchInferCommand implements Runnable {
       List<LatencyResult> base = all.get(r[1]);
       List<LatencyResult> other = all.get(r[0]);
       for (int i = 0; i < base.size(); i++) {
+        LatencyResult b = base.get(i);
+        LatencyResult o = other.get(i);
+        // the CPU-time ratio (one thread) is what a shared machine's load leaves unchanged
+        String cpu = Double.isNaN(b.cpuP50Ms()) ? "" : String.format(Locale.ROOT,
+            "; cpu time %.2fx", b.cpuP50Ms() / o.cpuP50Ms());
         console.printf(Locale.ROOT, "speed-up of %s over %s at batch %d: %.2fx (p50 %.3f ms vs"
-            + " %.3f ms)%n", r[0], r[1], base.get(i).batch(),
-            base.get(i).p50Ms() / other.get(i).p50Ms(), other.get(i).p50Ms(), base.get(i).p50Ms());
+            + " %.3f ms%s)%n", r[0], r[1], b.batch(), b.p50Ms() / o.p50Ms(), o.p50Ms(), b.p50Ms(),
+            cpu);
       }
     }
   }

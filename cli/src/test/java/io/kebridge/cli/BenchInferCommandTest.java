@@ -55,6 +55,8 @@ class BenchInferCommandTest {
         + " FP32 at batch 2"), out);
     assertTrue(out.contains("speed-up of slim small-cnn-slim (kels:0.5) INT8 over slim"
         + " small-cnn-slim (kels:0.5) FP32 at batch 2"), out);
+    // one thread: the CPU time of every run, and its ratio, beside the wall time
+    assertTrue(out.contains("cpu p50") && out.contains("; cpu time "), out);
   }
 
   @Test
