@@ -9,10 +9,16 @@ import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.split.KelsPlan;
 import io.kebridge.models.split.SplitPlan;
 import io.kebridge.models.weights.WeightInit;
+import io.kebridge.onnx.OnnxException;
 import io.kebridge.onnx.bench.InferenceBenchmark;
 import io.kebridge.onnx.bench.LatencyResult;
 import io.kebridge.onnx.export.ExportOptions;
 import io.kebridge.onnx.export.OnnxExporter;
+import io.kebridge.onnx.graph.OnnxFiles;
+import io.kebridge.onnx.quantize.CalibrationSet;
+import io.kebridge.onnx.quantize.FusionCheck;
+import io.kebridge.onnx.quantize.QuantizationSettings;
+import io.kebridge.onnx.quantize.Quantizer;
 import io.kebridge.onnx.runtime.OrtForward;
 import io.kebridge.onnx.runtime.OrtSettings;
 import java.io.PrintWriter;
@@ -40,7 +46,9 @@ import picocli.CommandLine.Spec;
     description = {
       "Measure ONNX Runtime inference latency (p50/p90/p99) and throughput per batch size.",
       "Give ONNX files (the first is the baseline of the printed speed-ups), or --arch to build",
-      "that architecture dense and KELS-slim with random weights (latency does not depend on them)."
+      "that architecture dense and KELS-slim with random weights (latency does not depend on them).",
+      "--quantize int8 adds the INT8 model of each, calibrated on synthetic images, and prints the",
+      "CPU's ISA flags (AVX2, AVX-512, VNNI, AMX) beside the ratios: the gain depends on them."
     })
 public final class BenchInferCommand implements Runnable {
 
@@ -83,6 +91,8 @@ public final class BenchInferCommand implements Runnable {
       description = "Let idle intra-op threads spin (faster on an idle machine, slower on a busy one).")
   boolean spinning;
 
+  @CommandLine.Mixin QuantizeOptions int8;
+
   @Spec CommandLine.Model.CommandSpec command;
 
   @Override
@@ -91,25 +101,44 @@ public final class BenchInferCommand implements Runnable {
       throw new CommandLine.ParameterException(command.commandLine(),
           "give ONNX files or --arch NAME, not both and not neither");
     }
+    boolean quantize = int8.enabled();
+    QuantizationSettings int8Settings =
+        quantize ? int8.settings(QuantizationSettings.DEFAULT_MAX_LOSS) : null;
     OrtSettings ort = OrtSettings.defaults().withThreads(threads).withSpinning(spinning);
     InferenceBenchmark.Settings settings =
         new InferenceBenchmark.Settings(batches, warmup, iterations, ort);
     PrintWriter console = command.commandLine().getOut();
     console.printf(Locale.ROOT, "ONNX Runtime, %d intra-op threads, spinning %s, %d warm-up and %d"
         + " timed runs per batch size%n", threads, spinning ? "on" : "off", warmup, iterations);
+    console.printf(Locale.ROOT, "CPU: %s, %d cores; %s%n", Reports.cpuModel(),
+        Runtime.getRuntime().availableProcessors(), CpuFeatures.describe());
     List<String> labels = new ArrayList<>();
     Map<String, List<LatencyResult>> all = new LinkedHashMap<>();
+    List<String[]> pairs = new ArrayList<>();
     try (Sessions sessions = new Sessions()) {
       List<OrtForward> open = sessions.open;
-      if (arch != null) {
-        for (Map.Entry<String, ModelProto> e : generated().entrySet()) {
-          labels.add(e.getKey());
-          open.add(OrtForward.open(e.getValue(), ort));
+      Map<String, ModelProto> inMemory = arch != null ? generated() : new LinkedHashMap<>();
+      if (arch == null && quantize) {
+        for (Path m : models) {
+          inMemory.put(m.toString(), OnnxFiles.read(m));
         }
-      } else {
+      }
+      if (inMemory.isEmpty()) {
         for (Path m : models) {
           labels.add(m.toString());
           open.add(OrtForward.open(m, ort));
+        }
+      }
+      for (Map.Entry<String, ModelProto> e : inMemory.entrySet()) {
+        String label = quantize ? e.getKey() + " FP32" : e.getKey();
+        labels.add(label);
+        open.add(OrtForward.open(e.getValue(), ort));
+        if (quantize) {
+          String q = e.getKey() + " INT8";
+          labels.add(q);
+          open.add(OrtForward.open(quantized(e.getKey(), e.getValue(), int8Settings, ort,
+              console), ort));
+          pairs.add(new String[] {q, label});
         }
       }
       if (open.size() > 1) {
@@ -126,8 +155,31 @@ public final class BenchInferCommand implements Runnable {
         all.put(labels.get(m), results.get(m));
       }
     }
-    printSpeedups(console, all);
+    printSpeedups(console, all, pairs);
     console.flush();
+  }
+
+  /** The INT8 model of {@code model}, calibrated on synthetic images; prints what fused. */
+  private ModelProto quantized(String label, ModelProto model, QuantizationSettings settings,
+      OrtSettings ort, PrintWriter console) {
+    ActivationShape shape = inputShape(model);
+    CalibrationSet calibration = CalibrationSet.synthetic(shape, int8.calibration, int8.seed);
+    ModelProto q = Quantizer.quantize(model, calibration, settings, ort).model();
+    console.printf(Locale.ROOT, "%s INT8 (%s, %s): %s%n", label, settings.describe(),
+        calibration.description(), FusionCheck.verify(q, ort).describe());
+    return q;
+  }
+
+  /** The C x H x W of a model's image input. */
+  private static ActivationShape inputShape(ModelProto model) {
+    var dims = model.getGraph().getInput(0).getType().getTensorType().getShape().getDimList();
+    if (dims.size() != 4 || !dims.get(1).hasDimValue() || !dims.get(2).hasDimValue()
+        || !dims.get(3).hasDimValue()) {
+      throw new OnnxException("the model's input " + model.getGraph().getInput(0).getName()
+          + " is not [batch, C, H, W] with fixed C, H and W; cannot calibrate it");
+    }
+    return new ActivationShape((int) dims.get(1).getDimValue(), (int) dims.get(2).getDimValue(),
+        (int) dims.get(3).getDimValue());
   }
 
   /** The sessions opened so far, closed together (a failing close never hides another). */
@@ -191,18 +243,40 @@ public final class BenchInferCommand implements Runnable {
     return OnnxExporter.export(spec, WeightInit.heNormal(spec, 1), card, ExportOptions.defaults());
   }
 
-  private static void printSpeedups(PrintWriter console, Map<String, List<LatencyResult>> all) {
+  /**
+   * Each model's median speed-up over the first, and over its own FP32 model for each INT8 one in
+   * {@code pairs}, with the CPU's ISA flags (INT8 gains depend on them).
+   */
+  private static void printSpeedups(PrintWriter console, Map<String, List<LatencyResult>> all,
+      List<String[]> pairs) {
     if (all.size() < 2) {
       return;
     }
     List<String> names = new ArrayList<>(all.keySet());
-    List<LatencyResult> base = all.get(names.get(0));
+    List<String[]> ratios = new ArrayList<>();
     for (int m = 1; m < names.size(); m++) {
-      List<LatencyResult> other = all.get(names.get(m));
+      ratios.add(new String[] {names.get(m), names.get(0)});
+    }
+    for (String[] p : pairs) {
+      if (!p[1].equals(names.get(0))) {
+        ratios.add(p);
+      }
+    }
+    if (!pairs.isEmpty()) {
+      console.println("speed-ups on " + Reports.cpuModel() + " [" + CpuFeatures.describe() + "]:");
+    }
+    for (String[] r : ratios) {
+      List<LatencyResult> base = all.get(r[1]);
+      List<LatencyResult> other = all.get(r[0]);
       for (int i = 0; i < base.size(); i++) {
+        LatencyResult b = base.get(i);
+        LatencyResult o = other.get(i);
+        // the CPU-time ratio (one thread) is what a shared machine's load leaves unchanged
+        String cpu = Double.isNaN(b.cpuP50Ms()) ? "" : String.format(Locale.ROOT,
+            "; cpu time %.2fx", b.cpuP50Ms() / o.cpuP50Ms());
         console.printf(Locale.ROOT, "speed-up of %s over %s at batch %d: %.2fx (p50 %.3f ms vs"
-            + " %.3f ms)%n", names.get(m), names.get(0), base.get(i).batch(),
-            base.get(i).p50Ms() / other.get(i).p50Ms(), other.get(i).p50Ms(), base.get(i).p50Ms());
+            + " %.3f ms%s)%n", r[0], r[1], b.batch(), b.p50Ms() / o.p50Ms(), o.p50Ms(), b.p50Ms(),
+            cpu);
       }
     }
   }

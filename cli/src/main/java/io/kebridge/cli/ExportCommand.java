@@ -3,6 +3,7 @@ package io.kebridge.cli;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import io.kebridge.models.ModelException;
 import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.data.DataSplits;
 import io.kebridge.models.data.Dataset;
 import io.kebridge.models.data.Datasets;
 import io.kebridge.models.spec.NetworkSpec;
@@ -11,6 +12,10 @@ import io.kebridge.onnx.export.ExportOptions;
 import io.kebridge.onnx.export.OnnxExporter;
 import io.kebridge.onnx.export.VerifiedExport;
 import io.kebridge.onnx.graph.OnnxFiles;
+import io.kebridge.onnx.quantize.CalibrationSet;
+import io.kebridge.onnx.quantize.QuantizationSettings;
+import io.kebridge.onnx.quantize.QuantizedExport;
+import io.kebridge.onnx.quantize.Quantizer;
 import io.kebridge.onnx.repository.ModelRepository;
 import io.kebridge.onnx.runtime.OrtSettings;
 import io.kebridge.training.graph.TfForward;
@@ -43,7 +48,10 @@ import picocli.CommandLine.Spec;
       "outputs 'logits' and 'probs'; the model card in metadata_props). Every export is checked",
       "against the TensorFlow graph on test images of the card's dataset: the max abs and relative",
       "logit difference and top-1 agreement are printed and stored in the metadata, and the export",
-      "fails above a relative difference of 1e-4 or on any top-1 disagreement."
+      "fails above a relative difference of 1e-4 or on any top-1 disagreement.",
+      "--quantize int8 writes the INT8 model instead: calibrated on training images of the card's",
+      "dataset, checked to fuse into ONNX Runtime's integer kernels, and failed when it loses more",
+      "top-1 accuracy on the test images than --max-accuracy-loss (figures in ke.quantization.*)."
     })
 public final class ExportCommand implements Runnable {
 
@@ -93,6 +101,18 @@ public final class ExportCommand implements Runnable {
       description = "max_batch_size written to config.pbtxt (default: ${DEFAULT-VALUE}).")
   int maxBatchSize;
 
+  @CommandLine.Mixin QuantizeOptions int8;
+
+  @Option(names = "--max-accuracy-loss", paramLabel = "POINTS", defaultValue = "1.0",
+      description = "With --quantize: the most top-1 accuracy points INT8 may lose (default:"
+          + " ${DEFAULT-VALUE}).")
+  double maxAccuracyLoss;
+
+  @Option(names = "--test-images", paramLabel = "N", defaultValue = "0",
+      description = "With --quantize: test images of the accuracy check, a share of every class"
+          + " (default: all).")
+  int testImages;
+
   @Option(names = {"-h", "--help"}, usageHelp = true,
       description = "Show this help message and exit.")
   boolean help;
@@ -112,6 +132,12 @@ public final class ExportCommand implements Runnable {
     if (parityImages <= 0) {
       throw new CommandLine.ParameterException(command.commandLine(),
           "--parity-images must be positive, got " + parityImages);
+    }
+    boolean quantize = int8.enabled("--max-accuracy-loss", "--test-images");
+    QuantizationSettings int8Settings = quantize ? int8.settings(maxAccuracyLoss) : null;
+    if (testImages < 0) {
+      throw new CommandLine.ParameterException(command.commandLine(),
+          "--test-images must be 0 (all) or positive, got " + testImages);
     }
     PrintWriter console = command.commandLine().getOut();
     ModelSource.Loaded net = ModelSource.load(source, generation, slim);
@@ -136,6 +162,9 @@ public final class ExportCommand implements Runnable {
       model = r.model();
       console.println(r.parity().describe());
     }
+    if (quantize) {
+      model = quantize(model, card, net.spec(), int8Settings, console);
+    }
     if (out != null) {
       OnnxFiles.write(model, out);
       console.printf(Locale.ROOT, "wrote %s (%,d bytes, %d nodes, IR %d, opset %d)%n", out,
@@ -150,23 +179,63 @@ public final class ExportCommand implements Runnable {
     console.flush();
   }
 
-  /** The first test images of the card's dataset, a fixed share of every class, normalised. */
-  private float[][] parityImages(ModelCard card, NetworkSpec spec) {
+  /**
+   * The INT8 model of {@code fp32}: calibrated on training images of the card's dataset with its
+   * normalisation, fused and gated on its test images; prints what each step found.
+   */
+  private ModelProto quantize(ModelProto fp32, ModelCard card, NetworkSpec spec,
+      QuantizationSettings settings, PrintWriter console) {
+    Quantizer.checkSupported(fp32); // refuse unsupported layers before loading any data
+    DataSplits splits = dataset(card, spec, "the INT8 calibration and accuracy check");
+    CalibrationSet calibration = CalibrationSet.fromDataset(splits.train(), card.normalization(),
+        int8.calibration, int8.seed);
+    Dataset test = splits.test();
+    if (testImages > 0) {
+      test = sample(test, testImages);
+    }
+    console.printf(Locale.ROOT, "INT8: %s, calibration on %s%n", settings.describe(),
+        calibration.description());
+    console.flush();
+    QuantizedExport.Result q = QuantizedExport.export(fp32, calibration, test,
+        card.normalization(), settings, OrtSettings.defaults());
+    console.printf(Locale.ROOT, "INT8: folded %d batch-norms; ONNX Runtime fused %s%n",
+        q.quantized().foldedBatchNorms(), q.fusion().describe());
+    console.println(q.accuracy().describe(settings.maxAccuracyLoss()));
+    return q.model();
+  }
+
+  /** The card's dataset (or {@code --data}), checked to hold images the network takes. */
+  private DataSplits dataset(ModelCard card, NetworkSpec spec, String purpose) {
     String dataset = data != null ? data : card.extra().get(PruneCommand.DATASET_KEY);
     if (dataset == null) {
       throw new ModelException("the model card names no dataset (ke." + PruneCommand.DATASET_KEY
-          + "); pass --data NAME|PATH for the parity images, or --no-verify");
+          + "); pass --data NAME|PATH for " + purpose);
     }
-    Dataset test = Datasets.load(dataset).test();
-    if (!test.shape().equals(spec.input().shape())) {
-      throw new ModelException("dataset " + dataset + " has images " + test.shape()
+    DataSplits splits = Datasets.load(dataset);
+    if (!splits.test().shape().equals(spec.input().shape())) {
+      throw new ModelException("dataset " + dataset + " has images " + splits.test().shape()
           + ", the network takes " + spec.input().shape() + "; pass --data with matching images");
     }
-    int perClass = Math.max(1, (parityImages + test.classes() - 1) / test.classes());
-    Dataset sample = test.samplePerClass(perClass, 0);
-    int n = Math.min(parityImages, sample.size());
-    float[][] images = new float[n][];
-    for (int i = 0; i < n; i++) {
+    return splits;
+  }
+
+  /** At most {@code n} images, a fixed share of every class, in the data's order. */
+  private static Dataset sample(Dataset d, int n) {
+    int perClass = Math.max(1, (n + d.classes() - 1) / d.classes());
+    Dataset s = d.samplePerClass(perClass, 0);
+    int[] first = new int[Math.min(n, s.size())];
+    for (int i = 0; i < first.length; i++) {
+      first[i] = i;
+    }
+    return s.select(first, s.name());
+  }
+
+  /** The first test images of the card's dataset, a fixed share of every class, normalised. */
+  private float[][] parityImages(ModelCard card, NetworkSpec spec) {
+    Dataset sample = sample(dataset(card, spec, "the parity images, or --no-verify").test(),
+        parityImages);
+    float[][] images = new float[sample.size()][];
+    for (int i = 0; i < images.length; i++) {
       images[i] = card.normalization().normalize(sample.image(i));
     }
     return images;

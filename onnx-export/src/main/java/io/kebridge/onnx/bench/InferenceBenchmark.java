@@ -3,6 +3,8 @@ package io.kebridge.onnx.bench;
 import io.kebridge.onnx.OnnxException;
 import io.kebridge.onnx.runtime.OrtForward;
 import io.kebridge.onnx.runtime.OrtSettings;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,7 +14,8 @@ import java.util.SplittableRandom;
 
 /**
  * Measures inference latency of an ONNX model on ONNX Runtime: for each batch size, untimed
- * warm-up runs, then timed runs whose percentiles and throughput are reported. The input is fixed
+ * warm-up runs, then timed runs whose percentiles and throughput are reported (and, with one
+ * intra-op thread, the CPU time of each run, which a shared machine's other load leaves alone). The input is fixed
  * random data in a direct native-order buffer, filled once, so only the model's run is timed.
  */
 public final class InferenceBenchmark {
@@ -61,8 +64,10 @@ public final class InferenceBenchmark {
       out.add(new ArrayList<>());
     }
     for (int batch : settings.batchSizes()) {
-      List<LatencyResult> r =
-          interleaved(models, batch, settings.warmup(), settings.iterations());
+      // with one intra-op thread ONNX Runtime computes on the calling thread, whose CPU time
+      // is then the model's own work
+      List<LatencyResult> r = interleaved(models, batch, settings.warmup(), settings.iterations(),
+          settings.ort().intraOpThreads() == 1);
       for (int m = 0; m < models.size(); m++) {
         out.get(m).add(r.get(m));
       }
@@ -71,7 +76,7 @@ public final class InferenceBenchmark {
   }
 
   private static List<LatencyResult> interleaved(
-      List<OrtForward> models, int batch, int warmup, int iterations) {
+      List<OrtForward> models, int batch, int warmup, int iterations, boolean cpuTime) {
     List<FloatBuffer> inputs = new ArrayList<>();
     for (OrtForward f : models) {
       FloatBuffer input = f.inputBuffer(batch);
@@ -87,13 +92,18 @@ public final class InferenceBenchmark {
         models.get(m).run(inputs.get(m), batch);
       }
     }
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    boolean cpu = cpuTime && threads.isCurrentThreadCpuTimeSupported();
     long[][] nanos = new long[models.size()][iterations];
+    long[][] cpuNanos = new long[models.size()][iterations];
     long[] total = new long[models.size()];
     for (int i = 0; i < iterations; i++) {
       for (int m = 0; m < models.size(); m++) {
         inputs.get(m).rewind();
         long t0 = System.nanoTime();
+        long c0 = cpu ? threads.getCurrentThreadCpuTime() : 0;
         models.get(m).run(inputs.get(m), batch);
+        cpuNanos[m][i] = cpu ? threads.getCurrentThreadCpuTime() - c0 : 0;
         nanos[m][i] = System.nanoTime() - t0;
         total[m] += nanos[m][i];
       }
@@ -102,8 +112,10 @@ public final class InferenceBenchmark {
     for (int m = 0; m < models.size(); m++) {
       long[] n = nanos[m];
       Arrays.sort(n);
+      Arrays.sort(cpuNanos[m]);
       out.add(new LatencyResult(batch, iterations, percentile(n, 50), percentile(n, 90),
-          percentile(n, 99), batch * (double) iterations / (total[m] / 1e9)));
+          percentile(n, 99), batch * (double) iterations / (total[m] / 1e9),
+          cpu ? percentile(cpuNanos[m], 50) : Double.NaN));
     }
     return out;
   }

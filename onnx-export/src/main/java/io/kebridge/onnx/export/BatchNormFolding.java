@@ -80,24 +80,40 @@ public final class BatchNormFolding {
   private static void foldParams(
       Layer.Conv2d conv, Layer.BatchNorm bn, Weights w, Map<String, Tensor> out) {
     Tensor weight = w.get(conv.name() + ".weight");
-    float[] gamma = w.get(bn.name() + ".weight").data();
-    float[] beta = w.get(bn.name() + ".bias").data();
-    float[] mean = w.get(bn.name() + ".running_mean").data();
-    float[] var = w.get(bn.name() + ".running_var").data();
-    float[] bias = conv.bias() ? w.get(conv.name() + ".bias").data() : new float[conv.outChannels()];
-    float[] src = weight.data();
-    float[] dst = new float[src.length];
-    float[] newBias = new float[conv.outChannels()];
-    int perOut = src.length / conv.outChannels();
-    for (int o = 0; o < conv.outChannels(); o++) {
-      double scale = gamma[o] / Math.sqrt((double) var[o] + bn.epsilon());
-      for (int i = o * perOut; i < (o + 1) * perOut; i++) {
-        dst[i] = (float) (src[i] * scale);
-      }
-      newBias[o] = (float) ((bias[o] - (double) mean[o]) * scale + beta[o]);
-    }
-    out.put(weight.name(), new Tensor(weight.name(), weight.shape(), dst));
+    float[] bias = conv.bias() ? w.get(conv.name() + ".bias").data() : null;
+    Folded f = foldChannels(weight.data(), bias, w.get(bn.name() + ".weight").data(),
+        w.get(bn.name() + ".bias").data(), w.get(bn.name() + ".running_mean").data(),
+        w.get(bn.name() + ".running_var").data(), bn.epsilon());
+    out.put(weight.name(), new Tensor(weight.name(), weight.shape(), f.weight()));
     String biasName = conv.name() + ".bias";
-    out.put(biasName, new Tensor(biasName, new int[] {conv.outChannels()}, newBias));
+    out.put(biasName, new Tensor(biasName, new int[] {conv.outChannels()}, f.bias()));
+  }
+
+  /** A convolution's weight and bias with a batch-norm folded in. */
+  public record Folded(float[] weight, float[] bias) {}
+
+  /**
+   * The arithmetic of one fold, shared by the spec-level fold above and the ONNX graph-level fold
+   * of the INT8 quantiser: every output channel's weights (the leading dimension, whatever the
+   * layout behind it, grouped convolutions included) and bias are scaled by {@code gamma /
+   * sqrt(var + eps)}.
+   *
+   * @param bias the convolution's bias, or null for none
+   */
+  public static Folded foldChannels(float[] weight, float[] bias, float[] gamma, float[] beta,
+      float[] mean, float[] var, double epsilon) {
+    int outChannels = gamma.length;
+    float[] dst = new float[weight.length];
+    float[] newBias = new float[outChannels];
+    int perOut = weight.length / outChannels;
+    for (int o = 0; o < outChannels; o++) {
+      double scale = gamma[o] / Math.sqrt((double) var[o] + epsilon);
+      for (int i = o * perOut; i < (o + 1) * perOut; i++) {
+        dst[i] = (float) (weight[i] * scale);
+      }
+      double b = bias == null ? 0 : bias[o];
+      newBias[o] = (float) ((b - (double) mean[o]) * scale + beta[o]);
+    }
+    return new Folded(dst, newBias);
   }
 }

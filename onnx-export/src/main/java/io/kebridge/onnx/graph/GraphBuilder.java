@@ -49,6 +49,29 @@ public final class GraphBuilder {
     return this;
   }
 
+  /** Declares a graph input exactly as another graph declares it (any type and shape). */
+  public GraphBuilder input(ValueInfoProto value) {
+    define(value.getName(), "graph input");
+    graph.addInput(value);
+    return this;
+  }
+
+  /** Declares a graph output exactly as another graph declares it; some node must produce it. */
+  public GraphBuilder output(ValueInfoProto value) {
+    if (!values.contains(value.getName())) {
+      throw new OnnxException("graph output " + value.getName() + " is not produced by any node");
+    }
+    graph.addOutput(value);
+    return this;
+  }
+
+  /** Adds an initialiser of any type (quantised weights, scales) and returns its name. */
+  public String initializer(TensorProto tensor) {
+    define(tensor.getName(), "initializer");
+    graph.addInitializer(tensor);
+    return tensor.getName();
+  }
+
   /** Adds a float32 initialiser (a weight) and returns its name. */
   public String initializer(String name, int[] shape, float[] data) {
     define(name, "initializer");

@@ -48,6 +48,49 @@ public final class TensorProtos {
         .build();
   }
 
+  /** An int8 tensor (quantised weights, their zero points) with its values in {@code raw_data}. */
+  public static TensorProto int8s(String name, int[] shape, byte[] values) {
+    return bytes(name, TensorProto.DataType.INT8_VALUE, shape, values);
+  }
+
+  /** A uint8 tensor (activation zero points) with its values in {@code raw_data}. */
+  public static TensorProto uint8s(String name, int[] shape, byte[] values) {
+    return bytes(name, TensorProto.DataType.UINT8_VALUE, shape, values);
+  }
+
+  /** An int32 tensor (quantised biases) with its values in {@code raw_data}. */
+  public static TensorProto int32s(String name, int[] shape, int[] values) {
+    checkCount(name, shape, values.length);
+    ByteBuffer bytes = ByteBuffer.allocate(values.length * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.asIntBuffer().put(values);
+    return withShape(name, TensorProto.DataType.INT32_VALUE, shape)
+        .setRawData(ByteString.copyFrom(bytes.array())).build();
+  }
+
+  private static TensorProto bytes(String name, int type, int[] shape, byte[] values) {
+    checkCount(name, shape, values.length);
+    return withShape(name, type, shape).setRawData(ByteString.copyFrom(values)).build();
+  }
+
+  private static TensorProto.Builder withShape(String name, int type, int[] shape) {
+    TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(type);
+    for (int d : shape) {
+      t.addDims(d);
+    }
+    return t;
+  }
+
+  private static void checkCount(String name, int[] shape, int count) {
+    long n = 1;
+    for (int d : shape) {
+      n *= d;
+    }
+    if (n != count) {
+      throw new OnnxException(
+          name + ": shape " + Arrays.toString(shape) + " needs " + n + " values, got " + count);
+    }
+  }
+
   /** The tensor's dimensions as ints. */
   public static int[] shape(TensorProto t) {
     int[] s = new int[t.getDimsCount()];

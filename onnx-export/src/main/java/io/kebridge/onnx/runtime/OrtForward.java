@@ -173,12 +173,7 @@ public final class OrtForward implements Forward {
    * batch * classes}).
    */
   public float[] run(FloatBuffer input, int batch) {
-    checkOpen();
-    if (!input.isDirect() || input.order() != ByteOrder.nativeOrder()) {
-      // a direct big-endian buffer would be misread silently, a heap buffer copied
-      throw new OnnxException("input buffers must be direct and in native byte order (inputBuffer)");
-    }
-    long[] shape = {batch, inputShape[1], inputShape[2], inputShape[3]};
+    long[] shape = checkedShape(input, batch);
     try (OnnxTensor tensor = OnnxTensor.createTensor(env, input, shape);
         OrtSession.Result result =
             session.run(Map.of(inputName, tensor), Set.of(outputName))) {
@@ -193,6 +188,47 @@ public final class OrtForward implements Forward {
     } catch (OrtException e) {
       throw new OnnxException("ONNX Runtime failed on a batch of " + batch + ": " + e.getMessage(), e);
     }
+  }
+
+  /** What receives each requested output of {@link #runOutputs}: its name and its values. */
+  @FunctionalInterface
+  public interface OutputSink {
+    /**
+     * @param values the output's float32 values, valid only during the call
+     */
+    void accept(String name, FloatBuffer values);
+  }
+
+  /**
+   * Runs a batch held in a buffer from {@link #inputBuffer} and hands each of the named float
+   * outputs to {@code sink} before the result is released (the calibration of the INT8 quantiser
+   * reads every intermediate tensor this way, one batch at a time, keeping no arrays).
+   */
+  public void runOutputs(FloatBuffer input, int batch, Set<String> outputs, OutputSink sink) {
+    long[] shape = checkedShape(input, batch);
+    try (OnnxTensor tensor = OnnxTensor.createTensor(env, input, shape);
+        OrtSession.Result result = session.run(Map.of(inputName, tensor), outputs)) {
+      for (String name : outputs) {
+        Optional<OnnxValue> v = result.get(name);
+        if (v.isEmpty() || !(v.get() instanceof OnnxTensor t)
+            || t.getInfo().type != ai.onnxruntime.OnnxJavaType.FLOAT) {
+          throw new OnnxException("the model returned no float32 tensor '" + name + "'");
+        }
+        sink.accept(name, t.getFloatBuffer());
+      }
+    } catch (OrtException e) {
+      throw new OnnxException("ONNX Runtime failed on a batch of " + batch + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The input tensor's shape, after checking that the session is open and the buffer usable. */
+  private long[] checkedShape(FloatBuffer input, int batch) {
+    checkOpen();
+    if (!input.isDirect() || input.order() != ByteOrder.nativeOrder()) {
+      // a direct big-endian buffer would be misread silently, a heap buffer copied
+      throw new OnnxException("input buffers must be direct and in native byte order (inputBuffer)");
+    }
+    return new long[] {batch, inputShape[1], inputShape[2], inputShape[3]};
   }
 
   private void checkOpen() {

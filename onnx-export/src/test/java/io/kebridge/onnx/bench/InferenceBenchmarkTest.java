@@ -1,6 +1,7 @@
 package io.kebridge.onnx.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kebridge.models.spec.NetworkSpec;
@@ -57,6 +58,29 @@ class InferenceBenchmarkTest {
       for (List<LatencyResult> perModel : r) {
         assertEquals(List.of(1, 3), perModel.stream().map(LatencyResult::batch).toList());
         assertTrue(perModel.stream().allMatch(x -> x.iterations() == 4 && x.p50Ms() > 0));
+      }
+    }
+  }
+
+  @Test
+  void withOneThreadTheCpuTimeOfEachRunIsMeasuredAndNeverExceedsItsWallTime() {
+    NetworkSpec spec = TestNetworks.smallCnn();
+    var model = OnnxExporter.export(spec, WeightInit.randomized(spec, 1), TestNetworks.card(spec),
+        ExportOptions.defaults());
+    for (int threads : new int[] {1, 2}) {
+      OrtSettings ort = OrtSettings.defaults().withThreads(threads);
+      try (OrtForward f = OrtForward.open(model, ort)) {
+        LatencyResult r = InferenceBenchmark.run(f,
+            new InferenceBenchmark.Settings(List.of(8), 2, 20, ort)).get(0);
+        if (threads == 1) {
+          // per run, the calling thread's CPU time is at most its wall time, so are the medians
+          // (up to the granularity of the two clocks)
+          assertTrue(r.cpuP50Ms() > 0 && r.cpuP50Ms() <= r.p50Ms() + 0.005, r.describe());
+          assertTrue(r.describe().contains("cpu p50"), r.describe());
+        } else {
+          assertTrue(Double.isNaN(r.cpuP50Ms()), "ONNX Runtime's pool threads do the work");
+          assertFalse(r.describe().contains("cpu p50"), r.describe());
+        }
       }
     }
   }

@@ -8,11 +8,9 @@ import io.kebridge.models.arch.Architectures;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.weights.WeightInit;
+import io.kebridge.onnx.Python;
 import io.kebridge.onnx.TestNetworks;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,9 +37,9 @@ class OnnxCheckerTest {
     Path file = dir.resolve("resnet.onnx");
     OnnxExporter.write(spec, WeightInit.randomized(spec, 1), TestNetworks.card(spec),
         ExportOptions.defaults().withFoldBatchNorm(fold), file);
-    Result r = run(CHECK, file.toString());
-    assertEquals(0, r.exit, r.output);
-    assertEquals("ok 8 17", r.output.strip());
+    Python.Result r = run(CHECK, file.toString());
+    assertEquals(0, r.exit(), r.output());
+    assertEquals("ok 8 17", r.output().strip());
   }
 
   @ParameterizedTest
@@ -56,8 +54,8 @@ class OnnxCheckerTest {
       Path file = dir.resolve(arch + fold + ".onnx");
       OnnxExporter.write(spec, WeightInit.randomized(spec, 1), TestNetworks.card(spec),
           ExportOptions.defaults().withFoldBatchNorm(fold), file);
-      Result r = run(CHECK, file.toString());
-      assertEquals(0, r.exit, r.output);
+      Python.Result r = run(CHECK, file.toString());
+      assertEquals(0, r.exit(), r.output());
     }
   }
 
@@ -68,43 +66,19 @@ class OnnxCheckerTest {
     Path file = dir.resolve("small.onnx");
     OnnxExporter.write(spec, WeightInit.randomized(spec, 1), TestNetworks.card(spec),
         ExportOptions.defaults(), file);
-    Result r = run(CHECK, file.toString());
-    assertEquals(0, r.exit, r.output);
+    Python.Result r = run(CHECK, file.toString());
+    assertEquals(0, r.exit(), r.output());
   }
 
-  private static Boolean available;
-
-  /** Whether python3 can import onnx; asked once, since starting Python takes a second. */
-  private static synchronized boolean onnxAvailable() throws InterruptedException {
-    if (available == null) {
-      available = run("import onnx").exit == 0;
-    }
-    return available;
+  private static boolean onnxAvailable() {
+    return Python.has("onnx");
   }
 
-  private record Result(int exit, String output) {}
-
-  private static Result run(String code, String... args) throws InterruptedException {
-    String[] cmd = new String[3 + args.length];
-    cmd[0] = "python3";
-    cmd[1] = "-c";
-    cmd[2] = code;
-    System.arraycopy(args, 0, cmd, 3, args.length);
-    Process p;
-    try {
-      p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    } catch (IOException e) {
-      return new Result(-1, "python3 cannot be started: " + e.getMessage());
-    }
-    try {
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return new Result(-1, "python3 timed out");
-      }
-      return new Result(p.exitValue(),
-          new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      return new Result(-1, e.getMessage());
-    }
+  private static Python.Result run(String code, String... args) {
+    String[] cmd = new String[2 + args.length];
+    cmd[0] = "-c";
+    cmd[1] = code;
+    System.arraycopy(args, 0, cmd, 2, args.length);
+    return Python.run(cmd);
   }
 }

@@ -1,0 +1,53 @@
+package io.kebridge.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The CPU instruction set extensions INT8 speed depends on, from {@code /proc/cpuinfo}: AVX2 (8-bit
+ * products through 16-bit sums, which can saturate), AVX-512, VNNI (8-bit dot products in one
+ * instruction, AVX-512 or AVX form) and AMX (matrix tiles). Printed beside every INT8 figure.
+ */
+final class CpuFeatures {
+  /** The flags reported, in the order of the gains they bring to INT8. */
+  static final List<String> FLAGS =
+      List.of("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8");
+
+  private CpuFeatures() {}
+
+  /** The flags the CPU reports, or an empty set where {@code /proc/cpuinfo} is unavailable. */
+  static Set<String> flags() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("flags")) {
+          return new HashSet<>(Arrays.asList(line.substring(line.indexOf(':') + 1).trim()
+              .split("\\s+")));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux: nothing known
+    }
+    return Set.of();
+  }
+
+  /** {@code avx2 avx512f avx512_vnni (no avx_vnni, amx_int8)}, or "unknown". */
+  static String describe() {
+    Set<String> f = flags();
+    if (f.isEmpty()) {
+      return "ISA flags unknown (no /proc/cpuinfo)";
+    }
+    List<String> have = new ArrayList<>();
+    List<String> lack = new ArrayList<>();
+    for (String flag : FLAGS) {
+      (f.contains(flag) ? have : lack).add(flag);
+    }
+    return (have.isEmpty() ? "none of " + FLAGS : String.join(" ", have))
+        + (lack.isEmpty() ? "" : " (no " + String.join(", ", lack) + ")");
+  }
+}
