@@ -98,6 +98,28 @@ public final class GenerationLoop {
     return new GenerationLoop(config, baseline, data, dir);
   }
 
+  /**
+   * Checks, without TensorFlow and without writing anything, that the run of {@code config} can
+   * start on {@code data}: the network builds for its images and the split's masks fit it. What a
+   * sweep asks of every row before it writes its plan.
+   *
+   * @throws TrainingException saying what does not fit
+   */
+  public static void check(KeConfig config, Baseline baseline, DataSplits data) {
+    GenerationLoop loop = new GenerationLoop(config, baseline, data, null);
+    Dataset train =
+        config.perClass() > 0
+            ? data.train().samplePerClass(config.perClass(), config.seed())
+            : data.train();
+    NetworkSpec spec = loop.networkSpec(train);
+    try {
+      loop.masks(config.splitPlan(), spec, 1);
+    } catch (ModelException e) {
+      throw new TrainingException("split " + config.split() + " does not fit "
+          + spec.architecture() + ": " + e.getMessage(), e);
+    }
+  }
+
   /** The config saved in {@code dir}, or null when the folder holds none. */
   static KeConfig savedConfig(Path dir) {
     return Files.isRegularFile(dir.resolve(KeConfig.FILE)) ? KeConfig.ofRun(dir) : null;

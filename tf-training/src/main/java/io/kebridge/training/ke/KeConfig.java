@@ -2,12 +2,14 @@ package io.kebridge.training.ke;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.kebridge.models.ModelException;
 import io.kebridge.models.arch.ArchitectureConfig;
@@ -232,23 +234,47 @@ public record KeConfig(
    * so that command-line options can override it; keys missing from the file keep the defaults.
    */
   public static Builder read(Path file) {
+    return fromTree(readTree(file), file);
+  }
+
+  /**
+   * Reads a JSON or YAML file (by its extension) into a tree of keys, for files that hold more
+   * than a config (a sweep file adds {@code seeds} and {@code splits}).
+   */
+  public static ObjectNode readTree(Path file) {
     if (!Files.isRegularFile(file)) {
       throw new TrainingException("config file " + file + " does not exist");
     }
     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
     ObjectMapper mapper = name.endsWith(".yaml") || name.endsWith(".yml") ? YAML : JSON;
     try {
+      JsonNode tree = mapper.readTree(file.toFile());
+      if (tree == null || tree.isMissingNode() || tree.isNull()) {
+        return JSON.createObjectNode();
+      }
+      if (!(tree instanceof ObjectNode o)) {
+        throw new TrainingException("invalid config file " + file + ": expected keys and values, "
+            + "got " + tree.getNodeType().name().toLowerCase(Locale.ROOT));
+      }
+      return o;
+    } catch (IOException e) {
+      throw new TrainingException("invalid config file " + file + ": " + clean(e), e);
+    }
+  }
+
+  /** A builder from a tree of config keys read from {@code source}; unknown keys are errors. */
+  public static Builder fromTree(JsonNode tree, Path source) {
+    try {
       KeConfig read =
-          mapper
-              .readerFor(KeConfig.class)
+          JSON.readerFor(KeConfig.class)
               .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-              .readValue(file.toFile());
+              .readValue(tree);
       return read.toBuilder();
     } catch (IOException e) {
       if (e.getCause() instanceof TrainingException t) {
-        throw new TrainingException("invalid config file " + file + ": " + t.getMessage(), t);
+        throw new TrainingException("invalid config file " + source + ": " + t.getMessage(), t);
       }
-      throw new TrainingException("invalid config file " + file + ": " + clean(e), e);
+      throw new TrainingException("invalid config file " + source + ": " + clean(e), e);
     }
   }
 
