@@ -55,7 +55,8 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #open} looks at the folder first: a new folder starts a run, a folder with a
  * checkpoint continues it from there (ending with the metrics an uninterrupted run would have), a
  * finished run is only read back. Everything that can be checked (config, dataset, network, split
- * masks) is checked before the first file is written. {@link #cancel} may be called from any
+ * masks) is checked before the first file is written; a folder whose run was killed before its
+ * first checkpoint starts again. {@link #cancel} may be called from any
  * thread; {@link #run} then returns at the next step with the run unfinished and its last
  * checkpoint valid. A loop runs once, on the calling thread; the loop itself prints nothing.
  */
@@ -92,8 +93,8 @@ public final class GenerationLoop {
       throw new TrainingException(dir + " holds a run of another config (" + differences(saved,
           config) + "); choose another folder");
     }
-    if (saved != null && !new Checkpoints(dir).exists() && hasTrained(dir)) {
-      new Checkpoints(dir).latest(); // throws, saying what is missing
+    if (saved != null && !new Checkpoints(dir).exists() && finished(dir)) {
+      new Checkpoints(dir).latest(); // throws, saying what is missing: never train it over
     }
     return new GenerationLoop(config, baseline, data, dir);
   }
@@ -125,9 +126,14 @@ public final class GenerationLoop {
     return Files.isRegularFile(dir.resolve(KeConfig.FILE)) ? KeConfig.ofRun(dir) : null;
   }
 
-  /** True when the run in {@code dir} logged an epoch or wrote a generation. */
-  private static boolean hasTrained(Path dir) {
-    return Files.exists(dir.resolve(MetricsLog.FILE)) || Files.isDirectory(dir.resolve("generations"));
+  /**
+   * True when the run in {@code dir} says it finished. A run without a checkpoint that did not
+   * finish has nothing to resume from (it was killed before its first checkpoint) and starts
+   * again; a finished one is never trained over.
+   */
+  private static boolean finished(Path dir) {
+    return Files.exists(dir.resolve(MetricsLog.FILE))
+        && MetricsLog.read(dir.resolve(MetricsLog.FILE)).finished();
   }
 
   /** The keys in which two configs differ, for error messages. */

@@ -201,7 +201,7 @@ public final class SummaryFiles {
             + "controls %s. Accuracy in percent: mean ± sample standard deviation [95%% interval "
             + "of the mean, Student's t] over seeds.", s.finished(), s.planned(), plan.seeds(),
             plan.splits(), plan.baselines().isEmpty() ? "none"
-                : plan.baselines().stream().map(b -> b.label()).toList())))
+                : plan.baselines().stream().map(x -> x.label()).toList())))
         .append("</p>\n<p>").append(esc(policy(plan).trim())).append(" The runs' own reports "
             + "list every evaluation with the number of images it used.</p>\n");
     int chart = 0;
