@@ -129,6 +129,11 @@ public final class BenchTrainCommand implements Callable<Integer> {
             t.millisPerStep(), 100 * t.millisPerStep() / p.opMillis(),
             1000 * t.millisPerStep() / Math.max(t.perStep(), 1e-9));
       }
+      out.printf(Locale.ROOT, "%nthe costliest nodes:%n");
+      for (StepProfile.OpType t : p.nodes().subList(0, Math.min(top, p.nodes().size()))) {
+        out.printf(Locale.ROOT, "%-70s %9.3f ms %6.1f%%%n", t.op(), t.millisPerStep(),
+            100 * t.millisPerStep() / p.opMillis());
+      }
       out.flush();
       return 0;
     }

@@ -40,8 +40,11 @@ public final class StepProfile {
    * @param opMillis mean sum of every op's time per step
    * @param opsPerStep nodes run per step
    * @param ops per op type, the costliest first
+   * @param nodes per node (named {@code op type: node name}), the costliest first
    */
-  public record Result(double wallMillis, double opMillis, double opsPerStep, List<OpType> ops) {}
+  public record Result(
+      double wallMillis, double opMillis, double opsPerStep, List<OpType> ops,
+      List<OpType> nodes) {}
 
   /** Profiles {@code steps} traced steps of {@code spec} at {@code batch} after warm-up. */
   public static Result run(NetworkSpec spec, int batch, int threads, int warmup, int steps) {
@@ -58,6 +61,7 @@ public final class StepProfile {
     KeGraph.Settings settings =
         new KeGraph.Settings(0.9, 1e-4, 0.1, ReinitRule.REFERENCE, 0.5, TfDevice.CPU, threads);
     Map<String, double[]> byOp = new HashMap<>();
+    Map<String, double[]> byNode = new HashMap<>();
     double wall = 0;
     double ops = 0;
     long nodes = 0;
@@ -83,6 +87,10 @@ public final class StepProfile {
             double[] acc = byOp.computeIfAbsent(opType(n), k -> new double[2]);
             acc[0]++;
             acc[1] += micros / 1000.0;
+            double[] node = byNode.computeIfAbsent(opType(n) + ": " + n.getNodeName(),
+                k -> new double[2]);
+            node[0]++;
+            node[1] += micros / 1000.0;
             ops += micros / 1000.0;
             nodes++;
           }
@@ -90,12 +98,17 @@ public final class StepProfile {
         wall += first == Long.MAX_VALUE ? 0 : (last - first) / 1000.0;
       }
     }
+    return new Result(wall / steps, ops / steps, (double) nodes / steps, sorted(byOp, steps),
+        sorted(byNode, steps));
+  }
+
+  private static List<OpType> sorted(Map<String, double[]> acc, int steps) {
     List<OpType> out = new ArrayList<>();
-    for (Map.Entry<String, double[]> e : byOp.entrySet()) {
+    for (Map.Entry<String, double[]> e : acc.entrySet()) {
       out.add(new OpType(e.getKey(), e.getValue()[0] / steps, e.getValue()[1] / steps));
     }
     out.sort(Comparator.comparingDouble(OpType::millisPerStep).reversed());
-    return new Result(wall / steps, ops / steps, (double) nodes / steps, out);
+    return out;
   }
 
   /** The op type from a node's timeline label ({@code name = Conv2D(a, b)}), else its name. */
