@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
     description = {
       "Run KE over seeds and splits beside its controls (long, slim-scratch) and summarise the",
       "spread: plan.json (every run's config), runs/NNN/ (one run folder each), summary.md,",
-      "summary.json and report.html (mean, sd and 95% interval over seeds, KE minus each",
+      "summary.json and report.html (mean, sd and 95%% interval over seeds, KE minus each",
       "control in words). Runs are separate JVMs, --parallel at a time; re-running the same",
       "command resumes. --emit kubernetes|katib writes cluster manifests for the same plan",
       "instead of running it; 'ke sweep run' runs one index, 'ke sweep report' summarises."

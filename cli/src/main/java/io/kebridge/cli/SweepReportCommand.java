@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Summarise a sweep's finished runs: summary.md, summary.json and report.html in SWEEP_DIR",
-      "(mean, sd and 95% interval over seeds per split and generation, the controls, KE minus",
+      "(mean, sd and 95%% interval over seeds per split and generation, the controls, KE minus",
       "each control in words). Unfinished runs are listed and left out."
     })
 public final class SweepReportCommand implements Callable<Integer> {
