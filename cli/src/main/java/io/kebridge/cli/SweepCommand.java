@@ -73,9 +73,9 @@ public final class SweepCommand implements Callable<Integer> {
   @Mixin(name = "training") TrainingOptions training;
 
   @Option(names = "--parallel", paramLabel = "N",
-      description = "Runs at once (default: what finishes soonest here: one per core, each with"
-          + " one TensorFlow thread; see the README's measurement). Threads per run are the "
-          + "cores divided by N unless --threads is given.")
+      description = "Runs at once (default: what finished soonest when measured: the cores "
+          + "divided by two, so one at a time on 2 cores, two TensorFlow threads each; see the "
+          + "README). Threads per run are the cores divided by N unless --threads is given.")
   Integer parallel;
 
   @Option(names = "--emit", split = ",", paramLabel = "KIND",
@@ -155,7 +155,8 @@ public final class SweepCommand implements Callable<Integer> {
       o.flush();
       return 0;
     }
-    int at = parallel != null ? parallel : SweepLauncher.defaultParallel(plan.rows().size());
+    int at = parallel != null ? parallel : SweepLauncher.defaultParallel(plan.rows().size(),
+        plan.threadsPerRun());
     SweepLauncher.Outcome outcome = new SweepLauncher(out, plan, at, o).run();
     SweepSummary summary = SweepSummary.of(plan, out);
     String md = SummaryFiles.write(out, plan, summary);
@@ -202,9 +203,9 @@ public final class SweepCommand implements Callable<Integer> {
         : List.of(base.split());
     List<Baseline> bl = baselines != null
         ? baselines.stream().map(Baseline::parse).toList() : base.baselines();
-    int at = parallel != null ? parallel : SweepLauncher.defaultParallel(Integer.MAX_VALUE);
     int threads = training.threads != null ? training.threads
-        : Math.max(1, SweepLauncher.cores() / at);
+        : parallel != null ? Math.max(1, SweepLauncher.cores() / parallel)
+        : SweepLauncher.defaultThreads();
     SweepPlan plan = SweepPlan.of(new SweepSpec(base.toBuilder().threads(0).build(), s, sp, bl,
         threads));
     if (SweepPlan.exists(out)) {

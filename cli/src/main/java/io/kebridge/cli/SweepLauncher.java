@@ -61,13 +61,24 @@ final class SweepLauncher {
   }
 
   /**
-   * The default number of runs at once for {@code rows} runs: one per core, each with one thread
-   * (measured on the 2-core machine: see the README), no more runs than there are, and at most one
-   * per 1.5 GB of memory (a run's JVM with TensorFlow takes about 0.5 to 1 GB).
+   * TensorFlow threads a run gets by default: two (or every core, on a one-core machine). Measured
+   * on the 2-core machine with the fidelity setting (see the README): one run at a time with two
+   * threads finished the sweep in about half the time of two runs at once with one thread each.
    */
-  static int defaultParallel(int rows) {
+  static int defaultThreads() {
+    return Math.min(2, cores());
+  }
+
+  /**
+   * The default number of runs at once for {@code rows} runs of {@code threadsPerRun} threads:
+   * the cores divided by the threads (one at a time on 2 cores with the default two), no more
+   * runs than there are, and at most one per 1.5 GB of memory (a run's JVM with TensorFlow takes
+   * about 0.5 to 1 GB).
+   */
+  static int defaultParallel(int rows, int threadsPerRun) {
     long byMemory = Math.max(1, SweepCommand.physicalMemory() / (1536L << 20));
-    return (int) Math.max(1, Math.min(Math.min(cores(), rows), byMemory));
+    int byCores = Math.max(1, cores() / Math.max(1, threadsPerRun));
+    return (int) Math.max(1, Math.min(Math.min(byCores, rows), byMemory));
   }
 
   Outcome run() {
