@@ -7,6 +7,8 @@ inputs, batch-norm in training mode. Prints training images/s as the median of t
 after warm-up, as `ke bench train` does, so the two figures can be divided.
 
 Usage: python3 bench/pytorch_train.py --input 3x32x32 --batch-size 32 --threads 2 [--stem imagenet]
+       [--profile N]   (instead: N steps under torch.profiler, self CPU time per op, the peer of
+                        `ke bench train --profile N`)
 """
 import argparse
 import statistics
@@ -68,6 +70,8 @@ def main():
     p.add_argument("--warmup-steps", type=int, default=5)
     p.add_argument("--windows", type=int, default=5)
     p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--profile", type=int, default=0)
+    p.add_argument("--top", type=int, default=25)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(a.threads)
@@ -86,6 +90,27 @@ def main():
 
     for _ in range(a.warmup_steps):
         step()
+    if a.profile:
+        from torch.profiler import ProfilerActivity, profile
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            for _ in range(a.profile):
+                step()
+        t0 = time.perf_counter()
+        for _ in range(a.profile):
+            step()
+        wall = (time.perf_counter() - t0) / a.profile * 1000
+        events = [e for e in prof.key_averages() if e.self_cpu_time_total > 0]
+        events.sort(key=lambda e: e.self_cpu_time_total, reverse=True)
+        total = sum(e.self_cpu_time_total for e in events) / a.profile / 1000
+        calls = sum(e.count for e in events) / a.profile
+        print(f"pytorch {torch.__version__} profile of {a.profile} steps: wall {wall:.2f} ms per "
+              f"step untraced, self CPU time {total:.2f} ms per step ({calls:.0f} op calls per "
+              f"step, {1000 * total / max(calls, 1):.1f} us per call)")
+        print(f"{'op':<44} {'per step':>9} {'ms/step':>9} {'share':>7}")
+        for e in events[:a.top]:
+            ms = e.self_cpu_time_total / a.profile / 1000
+            print(f"{e.key[:44]:<44} {e.count / a.profile:>9.1f} {ms:>9.3f} {100 * ms / total:>6.1f}%")
+        return
     rates = []
     for _ in range(a.windows):
         t0 = time.perf_counter()

@@ -5,6 +5,7 @@ import io.kebridge.models.arch.Architectures;
 import io.kebridge.models.io.Folders;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.training.bench.StepProfile;
 import io.kebridge.training.bench.TrainBenchmark;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -87,6 +88,15 @@ public final class BenchTrainCommand implements Callable<Integer> {
       description = "Epochs of that generation (default: ${DEFAULT-VALUE}).")
   int epochs;
 
+  @Option(names = "--profile", paramLabel = "STEPS", defaultValue = "0",
+      description = "Instead of timing, trace STEPS steps after warm-up and print where a step's"
+          + " time goes per TensorFlow op type (RunMetadata step statistics).")
+  int profile;
+
+  @Option(names = "--top", paramLabel = "N", defaultValue = "25",
+      description = "Op types --profile lists (default: ${DEFAULT-VALUE}).")
+  int top;
+
   @Spec picocli.CommandLine.Model.CommandSpec command;
 
   @Override
@@ -107,6 +117,26 @@ public final class BenchTrainCommand implements Callable<Integer> {
             + " steps%n", spec.architecture(), shape, classes, batchSize, threads, warmupSteps,
         windows, steps);
     out.flush();
+    if (profile > 0) {
+      StepProfile.Result p = StepProfile.run(spec, batchSize, threads, warmupSteps, profile);
+      out.printf(Locale.ROOT, "traced steps: %d; wall %.2f ms per step, op time %.2f ms per step "
+          + "(%.0f ops per step, %.1f us per op)%n", profile, p.wallMillis(), p.opMillis(),
+          p.opsPerStep(), 1000 * p.opMillis() / Math.max(1, p.opsPerStep()));
+      out.printf(Locale.ROOT, "%-36s %9s %11s %7s %10s%n", "op type", "per step", "ms/step",
+          "share", "us per op");
+      for (StepProfile.OpType t : p.ops().subList(0, Math.min(top, p.ops().size()))) {
+        out.printf(Locale.ROOT, "%-36s %9.1f %11.3f %6.1f%% %10.1f%n", t.op(), t.perStep(),
+            t.millisPerStep(), 100 * t.millisPerStep() / p.opMillis(),
+            1000 * t.millisPerStep() / Math.max(t.perStep(), 1e-9));
+      }
+      out.printf(Locale.ROOT, "%nthe costliest nodes:%n");
+      for (StepProfile.OpType t : p.nodes().subList(0, Math.min(top, p.nodes().size()))) {
+        out.printf(Locale.ROOT, "%-70s %9.3f ms %6.1f%%%n", t.op(), t.millisPerStep(),
+            100 * t.millisPerStep() / p.opMillis());
+      }
+      out.flush();
+      return 0;
+    }
     Path scratch = Files.createTempDirectory("ke-bench-train");
     TrainBenchmark.Result r;
     try {

@@ -1,18 +1,16 @@
 package io.kebridge.cli;
 
-import io.kebridge.training.ke.GenerationResult;
-import io.kebridge.training.ke.KeTrainer;
-import io.kebridge.training.run.MetricsLog;
-import java.io.IOException;
+import io.kebridge.models.run.GenerationRecord;
+import io.kebridge.training.results.Baseline;
+import io.kebridge.training.results.KeResult;
+import io.kebridge.training.results.RunResult;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,28 +46,21 @@ public final class CompareCommand implements Runnable {
     Map<Integer, Row> generations = new TreeMap<>();
     Map<String, Row> baselines = new TreeMap<>();
     for (Path run : runs) {
-      for (GenerationResult g : MetricsLog.generations(run.resolve(KeTrainer.METRICS_FILE))) {
-        Row r = generations.computeIfAbsent(g.generation(),
+      KeResult r = KeResult.read(run);
+      for (GenerationRecord g : r.generations()) {
+        Row row = generations.computeIfAbsent(g.generation(),
             k -> new Row("generation " + k, new ArrayList<>(), new ArrayList<>()));
-        r.dense().add(g.denseAccuracy());
+        row.dense().add(g.denseAccuracy());
         if (g.slimAccuracy() != null) {
-          r.slim().add(g.slimAccuracy());
+          row.slim().add(g.slimAccuracy());
         }
       }
-      Path dir = run.resolve("baselines");
-      if (Files.isDirectory(dir)) {
-        try (Stream<Path> s = Files.list(dir)) {
-          for (Path b : s.sorted().toList()) {
-            List<GenerationResult> g = MetricsLog.generations(b.resolve(KeTrainer.METRICS_FILE));
-            if (!g.isEmpty()) {
-              String name = b.getFileName().toString();
-              baselines.computeIfAbsent(name, k -> new Row("baseline " + k, new ArrayList<>(),
-                  new ArrayList<>())).dense().add(g.get(g.size() - 1).denseAccuracy());
-            }
-          }
-        } catch (IOException e) {
-          throw new io.kebridge.models.ModelException("cannot list " + dir + ": "
-              + e.getMessage(), e);
+      for (Map.Entry<Baseline, RunResult> b : r.baselines().entrySet()) {
+        GenerationRecord last = b.getValue().last();
+        if (last != null) {
+          String name = b.getKey().label();
+          baselines.computeIfAbsent(name, k -> new Row("baseline " + k, new ArrayList<>(),
+              new ArrayList<>())).dense().add(last.denseAccuracy());
         }
       }
     }

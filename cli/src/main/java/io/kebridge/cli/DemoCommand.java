@@ -18,9 +18,9 @@ import io.kebridge.prune.cost.Latency;
 import io.kebridge.prune.store.SlimFolder;
 import io.kebridge.serve.InferenceServer;
 import io.kebridge.serve.config.ServerConfig;
-import io.kebridge.training.ke.KeResult;
-import io.kebridge.training.ke.KeTrainer;
+import io.kebridge.training.ke.KeConfig;
 import io.kebridge.training.report.HtmlReport;
+import io.kebridge.training.results.KeResult;
 import io.kebridge.training.report.ReportSection;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -135,8 +135,8 @@ public final class DemoCommand implements Runnable {
 
     step(console, 1, "train: Knowledge Evolution on " + data);
     ke(trainArgs(runDir));
-    KeTrainer finished = KeTrainer.resume(runDir);
-    KeResult result = finished.run(); // the run is complete: this only reads its results back
+    KeResult result = KeResult.read(runDir);
+    KeConfig trained = KeConfig.ofRun(runDir);
 
     step(console, 2, "prune: cut the fit hypothesis out as the slim network, measure its cost");
     ke("prune", runDir.toString(), "--out", slimDir.toString());
@@ -158,7 +158,7 @@ public final class DemoCommand implements Runnable {
     try {
       console.printf(Locale.ROOT, "serving %s at %s%n", repo, server.url());
       answers = classify(console, server.url(), RunDirectory.open(runDir).card(),
-          finished.config().dataset());
+          trained.dataset());
     } catch (RuntimeException e) {
       server.close();
       throw e;
@@ -174,7 +174,7 @@ public final class DemoCommand implements Runnable {
         Reports.paritySection(exported),
         answersSection(answers),
         Reports.environmentSection());
-    HtmlReport.write(runDir, finished.config(), result, sections);
+    HtmlReport.write(runDir, trained, result, sections);
 
     console.println();
     console.println("== summary ==");
@@ -225,7 +225,7 @@ public final class DemoCommand implements Runnable {
   }
 
   private String[] trainArgs(Path runDir) {
-    if (Files.isRegularFile(runDir.resolve(KeTrainer.CONFIG_FILE))) {
+    if (Files.isRegularFile(runDir.resolve(KeConfig.FILE))) {
       command.commandLine().getOut().printf(Locale.ROOT,
           "%s holds this demo's earlier run: resuming it with its saved settings%n", runDir);
       return new String[] {"train", "--resume", runDir.toString()};

@@ -14,11 +14,12 @@ import picocli.CommandLine.Option;
     name = "ke",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = "Knowledge Evolution on the JVM: train, prune, export, serve.",
+    description = "Knowledge Evolution on the JVM: train, sweep, prune, export, serve.",
     subcommands = {
       InfoCommand.class,
       DataCommand.class,
       TrainCommand.class,
+      SweepCommand.class,
       PruneCommand.class,
       ExportCommand.class,
       ImportCommand.class,

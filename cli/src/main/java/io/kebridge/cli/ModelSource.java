@@ -2,6 +2,7 @@ package io.kebridge.cli;
 
 import io.kebridge.models.ModelException;
 import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.run.GenerationRecord;
 import io.kebridge.models.run.RunDirectory;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.split.SplitPlan;
@@ -58,8 +59,9 @@ final class ModelSource {
     }
     int g = generation != null ? generation : dir.latestGeneration();
     SafeTensors.Contents contents = dir.generationWeights(g);
+    GenerationRecord record = GenerationRecord.fromMetadata(g, contents.metadata());
     if (!slim) {
-      Double acc = number(contents.metadata().get("dense_accuracy"));
+      Double acc = record.denseAccuracy();
       ModelCard dense = new ModelCard(card.architecture(), "dense", card.split(), g,
           card.labels(), card.input(), card.layout(), card.mean(), card.std(), acc,
           card.version(), card.extra());
@@ -69,26 +71,10 @@ final class ModelSource {
     SplitPlan plan = SplitPlan.parse(card.split(), 0);
     SlimNetwork cut = SlimPruner.prune(spec, contents.weights(), plan);
     Map<String, String> extra = new LinkedHashMap<>();
-    String dense = contents.metadata().get("dense_accuracy");
-    if (dense != null) {
-      extra.put("dense_accuracy", dense);
-    }
-    ModelCard slimCard = SlimFolder.slimCard(card, g,
-        number(contents.metadata().get("slim_accuracy")), extra);
+    extra.put(GenerationRecord.DENSE_ACCURACY_KEY, Double.toString(record.denseAccuracy()));
+    ModelCard slimCard = SlimFolder.slimCard(card, g, record.slimAccuracy(), extra);
     return new Loaded(cut.spec(), cut.weights(), slimCard,
         "slim " + cut.spec().architecture() + " (" + plan.describe() + ") generation " + g,
         dir.generationWeightsFile(g));
-  }
-
-  private static Double number(String value) {
-    if (value == null) {
-      return null;
-    }
-    try {
-      return Double.valueOf(value);
-    } catch (NumberFormatException e) {
-      throw new ModelException("accuracy '" + value + "' in the weights' metadata is not a number",
-          e);
-    }
   }
 }

@@ -6,6 +6,7 @@ import io.kebridge.models.data.Dataset;
 import io.kebridge.models.data.Datasets;
 import io.kebridge.models.forward.Forward;
 import io.kebridge.models.io.Folders;
+import io.kebridge.models.run.GenerationRecord;
 import io.kebridge.models.run.RunDirectory;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.split.SplitPlan;
@@ -105,6 +106,7 @@ public final class PruneCommand implements Runnable {
     // Refuse a WELS or LLF run before reading any weights.
     ChannelPlan plan = SlimPruner.plan(dense, split);
     SafeTensors.Contents contents = run.generationWeights(g);
+    GenerationRecord record = GenerationRecord.fromMetadata(g, contents.metadata());
     SlimNetwork slim = SlimPruner.cut(contents.weights(), plan);
     CostComparison cost = CostComparison.of(split.describe(), dense, slim.spec());
 
@@ -115,23 +117,20 @@ public final class PruneCommand implements Runnable {
     }
     console.print(cost.summary());
 
-    String logged = contents.metadata().get("slim_accuracy");
+    Double logged = record.slimAccuracy();
     Accuracy measured = skipEval ? null : evaluate(card, slim);
     if (measured != null) {
       console.printf(Locale.ROOT, "slim accuracy %.4f (%d/%d, measured on TensorFlow), %s%n",
           measured.value(), measured.correct(), measured.total(), compare(measured, logged, g));
     } else if (logged != null) {
       console.printf(Locale.ROOT, "slim accuracy %s (logged by the trainer, not measured)%n",
-          logged);
+          logged.toString());
     }
 
-    Double accuracy = measured != null ? Double.valueOf(measured.value()) : parse(logged);
+    Double accuracy = measured != null ? Double.valueOf(measured.value()) : logged;
     Map<String, String> extra = new LinkedHashMap<>();
     extra.put("pruned_from", runDir.toAbsolutePath().normalize().toString());
-    String denseAccuracy = contents.metadata().get("dense_accuracy");
-    if (denseAccuracy != null) {
-      extra.put("dense_accuracy", denseAccuracy);
-    }
+    extra.put(GenerationRecord.DENSE_ACCURACY_KEY, Double.toString(record.denseAccuracy()));
     ModelCard slimCard = SlimFolder.slimCard(card, g, accuracy, extra);
     if (!noLatency) {
       ExportOptions plain = ExportOptions.defaults();
@@ -143,11 +142,7 @@ public final class PruneCommand implements Runnable {
           + "%.3f ms, slim %.3f ms, %.2fx faster%n", latency.denseMedianMs(),
           latency.slimMedianMs(), latency.speedup());
     }
-    Map<String, String> meta = new LinkedHashMap<>();
-    meta.put("generation", Integer.toString(g));
-    if (accuracy != null) {
-      meta.put("slim_accuracy", Double.toString(accuracy));
-    }
+    Map<String, String> meta = GenerationRecord.slimMetadata(g, accuracy);
 
     if (savedModel != null) {
       SavedModels.export(slim.spec(), slim.weights(), savedModel);
@@ -185,27 +180,14 @@ public final class PruneCommand implements Runnable {
     }
   }
 
-  private static String compare(Accuracy measured, String logged, int g) {
+  private static String compare(Accuracy measured, Double logged, int g) {
     if (logged == null) {
       return "the trainer logged no slim accuracy for generation " + g;
     }
-    Double l = parse(logged);
     // equal when the logged fraction is the same count of correct images
-    boolean same = l != null && Math.abs(l - measured.value()) < 0.5 / measured.total();
+    boolean same = Math.abs(logged - measured.value()) < 0.5 / measured.total();
     return String.format(Locale.ROOT, "trainer logged %s for generation %d: %s", logged, g,
         same ? "equal" : "DIFFERENT (was the run evaluated on another dataset or normalisation?)");
-  }
-
-  private static Double parse(String value) {
-    if (value == null) {
-      return null;
-    }
-    try {
-      return Double.valueOf(value);
-    } catch (NumberFormatException e) {
-      throw new ModelException("slim_accuracy '" + value + "' in the generation's weights is not"
-          + " a number", e);
-    }
   }
 
   private static void deleteQuietly(Path dir, RuntimeException cause) {

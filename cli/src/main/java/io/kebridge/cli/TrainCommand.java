@@ -1,14 +1,12 @@
 package io.kebridge.cli;
 
+import io.kebridge.models.run.GenerationRecord;
 import io.kebridge.training.TrainingException;
-import io.kebridge.training.graph.TfDevice;
-import io.kebridge.training.ke.Baseline;
-import io.kebridge.training.ke.GenerationResult;
 import io.kebridge.training.ke.KeConfig;
-import io.kebridge.training.ke.KeResult;
 import io.kebridge.training.ke.KeTrainer;
-import io.kebridge.training.ke.ReinitRule;
-import io.kebridge.training.optim.LrSchedule;
+import io.kebridge.training.results.Baseline;
+import io.kebridge.training.results.KeResult;
+import io.kebridge.training.results.RunResult;
 import io.kebridge.training.report.HtmlReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -16,11 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -35,8 +32,10 @@ import picocli.CommandLine.Spec;
       "Train a network with Knowledge Evolution on TensorFlow: G generations of E epochs; before",
       "every generation after the first the reset hypothesis is re-initialised. Writes RUN_DIR",
       "with config.json, spec.json, card.json, generations/gen-NNN/{weights,masks}.safetensors,",
-      "metrics.jsonl, resume checkpoints and report.html. Defaults follow the KE recipe scaled",
-      "to 2 CPU cores; a --config JSON/YAML file sets values that options then override."
+      "metrics.jsonl, resume checkpoints and report.html, and ends with name=value metric lines",
+      "(dense_accuracy, slim_accuracy, long_accuracy, slim_scratch_accuracy) that scripts and",
+      "Katib's stdout collector read. Defaults follow the KE recipe scaled to 2 CPU cores; a",
+      "--config JSON/YAML file sets values that options then override."
     })
 public final class TrainCommand implements Callable<Integer> {
 
@@ -51,88 +50,18 @@ public final class TrainCommand implements Callable<Integer> {
       description = "JSON or YAML file with KeConfig keys (dataset, architecture, epochs, ...).")
   Path configFile;
 
-  @Option(names = "--data", paramLabel = "NAME|PATH",
-      description = "Dataset (default fashion-mnist-small; digits, fashion-mnist, or a path).")
-  String data;
-
-  @Option(names = "--per-class", paramLabel = "N",
-      description = "Use N training images per class (default: all).")
-  Integer perClass;
-
-  @Option(names = "--arch", paramLabel = "ARCH",
-      description = "small-cnn (default), resnet18, resnet34, vgg11-bn.")
-  String arch;
-
-  @Option(names = "--width", paramLabel = "W",
-      description = "Base width (default: the architecture's own).")
-  Integer width;
-
-  @Option(names = "--stem", paramLabel = "STEM",
-      description = "ResNet stem: auto (default), cifar, imagenet.")
-  String stem;
-
-  @Option(names = "--generations", paramLabel = "G", description = "Generations (default 3).")
-  Integer generations;
-
-  @Option(names = "--epochs", paramLabel = "E", description = "Epochs per generation (default 10).")
-  Integer epochs;
-
-  @Option(names = "--batch-size", paramLabel = "B", description = "Batch size (default 32).")
-  Integer batchSize;
-
-  @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (default 0.05).")
-  Double lr;
-
-  @Option(names = "--weight-decay", paramLabel = "WD", description = "Weight decay (default 1e-4).")
-  Double weightDecay;
-
-  @Option(names = "--label-smoothing", paramLabel = "EPS",
-      description = "Label smoothing (default 0.1).")
-  Double labelSmoothing;
-
-  @Option(names = "--schedule", paramLabel = "KIND",
-      description = "Learning-rate schedule: cosine (default, with warm-up), step, constant.")
-  String schedule;
-
-  @Option(names = "--warmup-epochs", paramLabel = "N",
-      description = "Linear warm-up epochs per generation (default 1).")
-  Integer warmupEpochs;
-
   @Option(names = "--split", paramLabel = "SPLIT",
       description = "kels:S (default kels:0.5), wels:S or llf:LAYER.")
   String split;
 
-  @Option(names = "--redraw-split", description = "Draw a new WELS mask every generation.")
-  Boolean redrawSplit;
-
-  @Option(names = "--reinit", paramLabel = "RULE",
-      description = "Re-init of the reset hypothesis: reference (default), initial, zero.")
-  String reinit;
-
   @Option(names = "--seed", paramLabel = "S", description = "Seed (default 0).")
   Long seed;
-
-  @Option(names = "--flip", description = "Random horizontal flips (off by default: digits).")
-  Boolean flip;
-
-  @Option(names = "--no-augment", description = "No training augmentation.")
-  boolean noAugment;
-
-  @Option(names = "--eval-every-epoch", negatable = true,
-      description = "Evaluate dense and slim after every epoch (default on).")
-  Boolean evalEveryEpoch;
 
   @Option(names = "--baseline", paramLabel = "KIND", split = ",",
       description = "Control runs beside KE: long, slim-scratch (repeatable or comma-separated).")
   List<String> baselines;
 
-  @Option(names = "--device", paramLabel = "DEV",
-      description = "cpu (default) or gpu (needs the -Pgpu build; fails when no GPU is usable).")
-  String device;
-
-  @Option(names = "--threads", paramLabel = "N",
-      description = "TensorFlow threads (default: TensorFlow's choice).")
-  Integer threads;
+  @Mixin(name = "training") TrainingOptions training;
 
   @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
       description = "auto (bar on a terminal, lines otherwise), bar, lines.")
@@ -173,51 +102,26 @@ public final class TrainCommand implements Callable<Integer> {
         };
     TrainProgress listener = new TrainProgress(o, bar);
     trainer.addListener(listener);
-    KeResult result = runCancellable(trainer);
+    KeResult result = Cancellation.run(trainer::run, trainer::cancel);
     listener.finish();
-    if (result.cancelled()) {
+    HtmlReport.write(trainer.runDirectory(), c, result);
+    if (!result.finished()) {
       throw new TrainingException("training cancelled; continue with: ke train --resume "
           + trainer.runDirectory());
     }
     summary(o, result);
+    MetricLines.print(o, result);
     return 0;
-  }
-
-  /** Runs the trainer; Ctrl-C cancels it at the next step so the last checkpoint stays valid. */
-  private static KeResult runCancellable(KeTrainer trainer) {
-    CountDownLatch done = new CountDownLatch(1);
-    Thread hook =
-        new Thread(
-            () -> {
-              trainer.cancel();
-              try {
-                done.await(30, TimeUnit.SECONDS);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            },
-            "ke-train-cancel");
-    Runtime.getRuntime().addShutdownHook(hook);
-    try {
-      return trainer.run();
-    } finally {
-      done.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // the JVM is already exiting: the hook has cancelled the run and is waiting for us
-      }
-    }
   }
 
   private static void summary(PrintWriter o, KeResult r) {
     o.printf(Locale.ROOT, "%-12s %10s %10s %10s%n", "generation", "dense", "slim", "seconds");
-    for (GenerationResult g : r.generations()) {
+    for (GenerationRecord g : r.generations()) {
       o.printf(Locale.ROOT, "%-12d %10s %10s %10.1f%n", g.generation(),
           TrainProgress.pct(g.denseAccuracy()), TrainProgress.pct(g.slimAccuracy()), g.seconds());
     }
-    for (Map.Entry<Baseline, KeResult> b : r.baselines().entrySet()) {
-      GenerationResult g = b.getValue().last();
+    for (Map.Entry<Baseline, RunResult> b : r.baselines().entrySet()) {
+      GenerationRecord g = b.getValue().last();
       o.printf(Locale.ROOT, "%-12s %10s %10s %10.1f%n", b.getKey().label(),
           g == null ? "-" : TrainProgress.pct(g.denseAccuracy()), "-", b.getValue().seconds());
     }
@@ -240,74 +144,15 @@ public final class TrainCommand implements Callable<Integer> {
 
   private KeConfig config() {
     KeConfig.Builder b = configFile != null ? KeConfig.read(configFile) : KeConfig.builder();
-    if (data != null) {
-      b.dataset(data);
-    }
-    if (perClass != null) {
-      b.perClass(perClass);
-    }
-    if (arch != null) {
-      b.architecture(arch);
-    }
-    if (width != null) {
-      b.width(width);
-    }
-    if (stem != null) {
-      b.stem(stem);
-    }
-    if (generations != null) {
-      b.generations(generations);
-    }
-    if (epochs != null) {
-      b.epochs(epochs);
-    }
-    if (batchSize != null) {
-      b.batchSize(batchSize);
-    }
-    if (lr != null) {
-      b.learningRate(lr);
-    }
-    if (weightDecay != null) {
-      b.weightDecay(weightDecay);
-    }
-    if (labelSmoothing != null) {
-      b.labelSmoothing(labelSmoothing);
-    }
-    if (schedule != null) {
-      b.schedule(LrSchedule.Kind.parse(schedule));
-    }
-    if (warmupEpochs != null) {
-      b.warmupEpochs(warmupEpochs);
-    }
+    training.apply(b);
     if (split != null) {
       b.split(split);
-    }
-    if (redrawSplit != null) {
-      b.redrawSplit(redrawSplit);
-    }
-    if (reinit != null) {
-      b.reinit(ReinitRule.parse(reinit));
     }
     if (seed != null) {
       b.seed(seed);
     }
-    if (flip != null) {
-      b.flip(flip);
-    }
-    if (noAugment) {
-      b.augment(false);
-    }
-    if (evalEveryEpoch != null) {
-      b.evaluateEveryEpoch(evalEveryEpoch);
-    }
     if (baselines != null) {
       b.baselines(baselines.stream().map(Baseline::parse).toList());
-    }
-    if (device != null) {
-      b.device(TfDevice.parse(device));
-    }
-    if (threads != null) {
-      b.threads(threads);
     }
     return b.build();
   }

@@ -1,8 +1,8 @@
 package io.kebridge.cli;
 
-import io.kebridge.training.ke.EpochMetrics;
-import io.kebridge.training.ke.GenerationResult;
+import io.kebridge.models.run.GenerationRecord;
 import io.kebridge.training.ke.TrainingListener;
+import io.kebridge.training.results.EpochMetrics;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
@@ -78,16 +78,19 @@ final class TrainProgress implements TrainingListener {
       current = null;
     }
     out.printf(Locale.ROOT,
-        "%s gen %d/%d epoch %d/%d: loss %.4f, train %.2f%%, dense %s, slim %s, lr %.5f, "
+        "%s gen %d/%d epoch %d/%d: loss %.4f, train %.2f%%, dense %s, slim %s%s, lr %.5f, "
             + "%.0f img/s, %.1f s%n",
         run, m.generation(), generations, m.epoch(), epochs, m.loss(), 100 * m.trainAccuracy(),
-        pct(m.denseAccuracy()), pct(m.slimAccuracy()), m.learningRate(), m.imagesPerSecond(),
-        m.seconds());
+        pct(m.denseAccuracy()), pct(m.slimAccuracy()),
+        m.evaluated() && m.evaluatedImages() != null
+            ? String.format(Locale.ROOT, " (%d test images)", m.evaluatedImages())
+            : "",
+        m.learningRate(), m.imagesPerSecond(), m.seconds());
     out.flush();
   }
 
   @Override
-  public void onGenerationEnd(GenerationResult g) {
+  public void onGenerationEnd(GenerationRecord g) {
     out.printf(Locale.ROOT,
         "%s generation %d/%d done: dense %s, slim %s (%.1f s, KE step %.3f s)%n", run,
         g.generation(), generations, pct(g.denseAccuracy()), pct(g.slimAccuracy()), g.seconds(),

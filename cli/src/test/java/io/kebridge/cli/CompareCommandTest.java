@@ -3,8 +3,8 @@ package io.kebridge.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.kebridge.training.ke.GenerationResult;
-import io.kebridge.training.run.MetricsLog;
+import io.kebridge.models.run.GenerationRecord;
+import io.kebridge.training.results.MetricsLog;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -13,11 +13,11 @@ import org.junit.jupiter.api.io.TempDir;
 class CompareCommandTest {
 
   private static void run(Path dir, double d1, double s1, double d2, double s2, double longAcc) {
-    MetricsLog.write(dir.resolve("metrics.jsonl"), List.of(
-        new GenerationResult(1, d1, s1, 1, 0.1, "w", "m"),
-        new GenerationResult(2, d2, s2, 1, 0.1, "w", "m")));
-    MetricsLog.write(dir.resolve("baselines/long/metrics.jsonl"), List.of(
-        new GenerationResult(1, longAcc, null, 2, 0.1, "w", "m")));
+    MetricsLog.write(dir.resolve("metrics.jsonl"), List.of(), List.of(
+        new GenerationRecord(1, "kels:0.5", d1, s1, 1, 0.1, "w", "m"),
+        new GenerationRecord(2, "kels:0.5", d2, s2, 1, 0.1, "w", "m")), 2.2);
+    MetricsLog.write(dir.resolve("baselines/long/metrics.jsonl"), List.of(), List.of(
+        new GenerationRecord(1, "kels:0.5", longAcc, null, 2, 0.1, "w", "m")), 2.1);
   }
 
   @Test

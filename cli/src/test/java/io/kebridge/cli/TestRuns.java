@@ -7,6 +7,7 @@ import io.kebridge.models.data.ChannelStats;
 import io.kebridge.models.data.DataSplits;
 import io.kebridge.models.data.Datasets;
 import io.kebridge.models.forward.Forward;
+import io.kebridge.models.run.GenerationRecord;
 import io.kebridge.models.run.RunDirectory;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.split.SplitPlan;
@@ -54,16 +55,16 @@ final class TestRuns {
     SplitPlan plan = SplitPlan.parse(split, 0);
     for (int g = 1; g <= 2; g++) {
       Weights w = weights != null ? weights : WeightInit.randomized(spec, 100 + g);
-      String slimAccuracy = "0.0";
+      double slimAccuracy = 0.0;
       if (plan.hasSlimNetwork()) {
         Weights masked = MaskedDense.of(w, SlimPruner.plan(spec, plan));
         try (Forward f = TfForward.open(spec, masked)) {
-          slimAccuracy = Double.toString(AccuracyEvaluator.evaluate(f, DIGITS.test(),
-              card.mean(), card.std(), 64).value());
+          slimAccuracy = AccuracyEvaluator.evaluate(f, DIGITS.test(), card.mean(), card.std(),
+              64).value();
         }
       }
-      run.writeGenerationWeights(g, w, Map.of("dense_accuracy", "0.5",
-          "slim_accuracy", slimAccuracy));
+      run.writeGeneration(new GenerationRecord(g, split, 0.5, slimAccuracy, 1, 0.1,
+          RunDirectory.generationWeightsPath(g), RunDirectory.generationMasksPath(g)), w);
     }
     return dir;
   }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kebridge.models.run.RunDirectory;
 import io.kebridge.training.ke.KeConfig;
-import io.kebridge.training.ke.KeTrainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -38,7 +37,28 @@ class TrainCommandTest {
     assertTrue(r.out().contains("ke generation 2/2 done: dense"), r.out());
     assertTrue(r.out().contains("report " + run.resolve("report.html")), r.out());
     assertEquals(List.of(1, 2), RunDirectory.open(run).generations());
-    assertEquals(4, Files.readAllLines(run.resolve("metrics.jsonl")).size());
+    assertEquals(5, Files.readAllLines(run.resolve("metrics.jsonl")).size());
+    assertTrue(Files.size(run.resolve("report.html")) > 500, "the CLI writes the report");
+    assertTrue(Files.size(run.resolve("accuracy-per-generation.png")) > 1000);
+    double dense = RunDirectory.open(run).generation(2).denseAccuracy();
+    assertTrue(r.out().contains(String.format(java.util.Locale.ROOT, "%ndense_accuracy=%.6f%n",
+        dense)), "a name=value line per final metric, as Katib's stdout collector reads: "
+        + r.out());
+    assertTrue(r.out().matches("(?s).*\\nslim_accuracy=0\\.\\d{6}\\n.*"), r.out());
+  }
+
+  @Test
+  void anInvalidConfigIsRefusedBeforeTheRunFolderExists() throws Exception {
+    Path yaml = tmp.resolve("bad.yaml");
+    Files.writeString(yaml, "schedule: step\nstepEpochs: 0\n");
+    Path run = tmp.resolve("bad-run");
+    CliRun r = CliRun.of(args("--config", yaml.toString(), "--out", run.toString()));
+    assertEquals(1, r.exitCode(), r.out());
+    assertTrue(r.err().contains("step-epochs"), r.err());
+    CliRun flag = CliRun.of(args("--eval-every", "-1", "--out", run.toString()));
+    assertEquals(1, flag.exitCode(), flag.out());
+    assertTrue(flag.err().contains("eval-every must be >= 0"), flag.err());
+    assertTrue(!Files.exists(run), "nothing was written");
   }
 
   @Test
@@ -49,7 +69,7 @@ class TrainCommandTest {
     CliRun r = CliRun.of(args("--config", yaml.toString(), "--split", "kels:0.25", "--out",
         run.toString()));
     assertEquals(0, r.exitCode(), r.err());
-    KeConfig c = KeConfig.fromJson(Files.readString(run.resolve(KeTrainer.CONFIG_FILE)));
+    KeConfig c = KeConfig.fromJson(Files.readString(run.resolve(KeConfig.FILE)));
     assertEquals(1, c.epochs(), "the option wins over the file");
     assertEquals(0.02, c.learningRate(), "the file wins over the default");
     assertEquals("kels:0.25", c.split());

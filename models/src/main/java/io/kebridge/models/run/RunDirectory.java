@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -30,7 +31,7 @@ import java.util.stream.Stream;
  *                                                 (ModelCard metadata as a JSON object)
  * DIR/weights.safetensors                         a slim or imported network's weights
  * DIR/generations/gen-NNN/weights.safetensors     a run's weights after generation NNN, with
- *                                                 metadata dense_accuracy and slim_accuracy
+ *                                                 its GenerationRecord as metadata
  * DIR/generations/gen-NNN/masks.safetensors       the split masks of that generation (1 = fit)
  * </pre>
  *
@@ -105,7 +106,21 @@ public final class RunDirectory {
 
   /** The folder of generation {@code g} (1-based). */
   public Path generationDir(int g) {
-    return dir.resolve("generations").resolve(String.format("gen-%03d", g));
+    return dir.resolve(generationFolder(g));
+  }
+
+  private static String generationFolder(int g) {
+    return String.format(Locale.ROOT, "generations/gen-%03d", g);
+  }
+
+  /** The weights file of generation {@code g}, relative to a run directory. */
+  public static String generationWeightsPath(int g) {
+    return generationFolder(g) + "/" + WEIGHTS_FILE;
+  }
+
+  /** The masks file of generation {@code g}, relative to a run directory. */
+  public static String generationMasksPath(int g) {
+    return generationFolder(g) + "/" + MASKS_FILE;
   }
 
   public NetworkSpec spec() {
@@ -189,9 +204,20 @@ public final class RunDirectory {
     return SafeTensors.read(f);
   }
 
-  /** Writes the weights (and metadata such as accuracies) of generation {@code g}. */
-  public void writeGenerationWeights(int g, Weights weights, Map<String, String> metadata) {
-    SafeTensors.write(generationWeightsFile(g), weights, metadata);
+  /**
+   * Writes the weights of the record's generation with the record (generation, split, accuracies)
+   * as their metadata.
+   */
+  public void writeGeneration(GenerationRecord record, Weights weights) {
+    SafeTensors.write(generationWeightsFile(record.generation()), weights, record.toMetadata());
+  }
+
+  /**
+   * What generation {@code g}'s weights file says about it (accuracies, split), without reading
+   * the tensors' values into a network.
+   */
+  public GenerationRecord generation(int g) {
+    return GenerationRecord.fromMetadata(g, generationWeights(g).metadata());
   }
 
   /** Masks of generation {@code g}, by parameter name. */

@@ -32,7 +32,9 @@ class RunDirectoryTest {
         Map.of("dataset", "digits")));
     Map<String, Mask> masks = new KelsPlan(0.5).masks(spec);
     for (int g = 1; g <= 2; g++) {
-      run.writeGenerationWeights(g, WeightInit.heNormal(spec, g), Map.of("slim_accuracy", "0.5"));
+      run.writeGeneration(new GenerationRecord(g, "kels:0.5", 0.75, 0.5, 1, 0.1,
+          RunDirectory.generationWeightsPath(g), RunDirectory.generationMasksPath(g)),
+          WeightInit.heNormal(spec, g));
     }
     run.writeGenerationMasks(2, masks);
 
@@ -42,7 +44,26 @@ class RunDirectoryTest {
     assertEquals(List.of(1, 2), back.generations());
     assertEquals(2, back.latestGeneration());
     assertEquals("0.5", back.generationWeights(2).metadata().get("slim_accuracy"));
+    GenerationRecord g2 = back.generation(2);
+    assertEquals(0.75, g2.denseAccuracy());
+    assertEquals(0.5, g2.slimAccuracy());
+    assertEquals("kels:0.5", g2.split());
+    assertTrue(back.generationWeightsFile(2).endsWith(g2.weights()), g2.weights());
+    assertTrue(back.generationMasksFile(2).endsWith(g2.masks()), g2.masks());
     assertEquals(masks, back.generationMasks(2));
+  }
+
+  @Test
+  void aGenerationRecordRoundTripsThroughWeightsMetadata() {
+    GenerationRecord r = new GenerationRecord(3, "wels:0.5", 0.8125, null, 2, 0.2,
+        RunDirectory.generationWeightsPath(3), RunDirectory.generationMasksPath(3));
+    Map<String, String> m = r.toMetadata();
+    assertEquals("0.8125", m.get(GenerationRecord.DENSE_ACCURACY_KEY));
+    assertTrue(!m.containsKey(GenerationRecord.SLIM_ACCURACY_KEY), "no slim network, no key");
+    assertEquals(r.withTimes(0, 0), GenerationRecord.fromMetadata(3, m));
+    ModelException e = assertThrows(ModelException.class,
+        () -> GenerationRecord.fromMetadata(1, Map.of("dense_accuracy", "high")));
+    assertTrue(e.getMessage().contains("not a number"), e.getMessage());
   }
 
   @Test

@@ -2,20 +2,24 @@ package io.kebridge.training.ke;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.kebridge.models.ModelException;
+import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
 import io.kebridge.models.split.SplitPlan;
 import io.kebridge.models.split.WelsPlan;
 import io.kebridge.training.TrainingException;
 import io.kebridge.training.graph.TfDevice;
 import io.kebridge.training.optim.LrSchedule;
+import io.kebridge.training.results.Baseline;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +58,8 @@ public record KeConfig(
     boolean augment,
     boolean flip,
     int cropPadding,
-    boolean evaluateEveryEpoch,
+    int evalEvery,
+    int evalSubset,
     int evalBatchSize,
     TfDevice device,
     int threads,
@@ -73,16 +78,23 @@ public record KeConfig(
   public KeConfig {
     baselines = List.copyOf(baselines == null ? List.of() : baselines);
     validate(
-        dataset, perClass, architecture, width, generations, epochs, batchSize, learningRate,
-        momentum, weightDecay, labelSmoothing, split, redrawSplit, seed, evalBatchSize, threads,
-        baselines);
+        dataset, perClass, architecture, width, stem, generations, epochs, batchSize,
+        learningRate, momentum, weightDecay, labelSmoothing, schedule, warmupEpochs, stepEpochs,
+        stepGamma, split, redrawSplit, reinit, seed, augment, flip, cropPadding, evalEvery,
+        evalSubset, evalBatchSize, device, threads, baselines);
   }
 
+  /**
+   * Checks every value before anything uses the config, so that an invalid config is refused
+   * before a run writes its first file.
+   */
   private static void validate(
-      String dataset, int perClass, String architecture, int width, int generations, int epochs,
-      int batchSize, double learningRate, double momentum, double weightDecay,
-      double labelSmoothing, String split, boolean redrawSplit, long seed, int evalBatchSize,
-      int threads, List<Baseline> baselines) {
+      String dataset, int perClass, String architecture, int width, String stem,
+      int generations, int epochs, int batchSize, double learningRate, double momentum,
+      double weightDecay, double labelSmoothing, LrSchedule.Kind schedule, int warmupEpochs,
+      int stepEpochs, double stepGamma, String split, boolean redrawSplit, ReinitRule reinit,
+      long seed, boolean augment, boolean flip, int cropPadding, int evalEvery, int evalSubset,
+      int evalBatchSize, TfDevice device, int threads, List<Baseline> baselines) {
     need(dataset != null && !dataset.isBlank(), "a dataset is required");
     need(perClass >= 0, "per-class must be >= 0 (0 = all images), got " + perClass);
     need(architecture != null && Architectures.NAMES.contains(architecture.toLowerCase(Locale.ROOT)),
@@ -97,7 +109,30 @@ public record KeConfig(
     need(labelSmoothing >= 0 && labelSmoothing < 1,
         "label smoothing must be in [0, 1), got " + labelSmoothing);
     need(evalBatchSize >= 1, "evaluation batch size must be >= 1, got " + evalBatchSize);
+    need(evalEvery >= 0,
+        "eval-every must be >= 0 epochs (0 = only at the end of each generation), got "
+            + evalEvery);
+    need(evalSubset >= 0,
+        "eval-subset must be >= 0 images (0 = the whole test split), got " + evalSubset);
     need(threads >= 0, "threads must be >= 0 (0 = TensorFlow's choice), got " + threads);
+    need(schedule != null, "a learning-rate schedule is required (cosine, step, constant)");
+    need(warmupEpochs >= 0, "warm-up epochs must be >= 0, got " + warmupEpochs);
+    need(stepEpochs >= 1, "step-epochs (epochs between decays of the step schedule) must be "
+        + ">= 1, got " + stepEpochs);
+    need(stepGamma > 0, "step-gamma (the step schedule's decay factor) must be > 0, got "
+        + stepGamma);
+    need(cropPadding >= -1, "crop padding must be >= 0 pixels (-1 = size/8), got "
+        + cropPadding);
+    need(reinit != null, "a re-init rule is required (reference, initial, zero)");
+    need(device != null, "a device is required (cpu, gpu)");
+    need(stem != null, "a stem is required (auto, cifar, imagenet)");
+    try {
+      ArchitectureConfig.Stem.parse(stem);
+    } catch (IllegalArgumentException e) {
+      throw new TrainingException(e.getMessage(), e);
+    }
+    // the schedule's own checks, with the values above already in range
+    new LrSchedule(schedule, learningRate, warmupEpochs, stepEpochs, stepGamma);
     SplitPlan plan;
     try {
       plan = SplitPlan.parse(split, seed);
@@ -109,6 +144,25 @@ public record KeConfig(
             + split);
     need(!baselines.contains(Baseline.SLIM_SCRATCH) || plan.hasSlimNetwork(),
         "the slim-scratch baseline needs a split with a slim network (kels:S), got " + split);
+  }
+
+  /**
+   * True when epoch {@code epoch} (1-based) of a generation of {@code epochs} epochs ends with an
+   * evaluation: every {@code evalEvery} epochs, and always the generation's last.
+   */
+  public boolean evaluatesAfter(int epoch, int epochs) {
+    return epoch == epochs || (evalEvery > 0 && epoch % evalEvery == 0);
+  }
+
+  /**
+   * Test images of an evaluation after {@code epoch}: the generation's last epoch always uses the
+   * whole split ({@code testSize}), the checks in between {@code evalSubset} of them (0 = all).
+   */
+  public int evaluationImages(int epoch, int epochs, int testSize) {
+    if (epoch == epochs || evalSubset == 0) {
+      return testSize;
+    }
+    return Math.min(evalSubset, testSize);
   }
 
   private static void need(boolean ok, String message) {
@@ -146,6 +200,26 @@ public record KeConfig(
     }
   }
 
+  /** The file that holds a run's config inside its run directory. */
+  public static final String FILE = "config.json";
+
+  /**
+   * The config a run directory was trained with.
+   *
+   * @throws TrainingException when the folder holds no run or its config is unreadable
+   */
+  public static KeConfig ofRun(Path runDir) {
+    Path file = runDir.resolve(FILE);
+    if (!Files.isRegularFile(file)) {
+      throw new TrainingException(runDir + " is not a training run directory (no " + FILE + ")");
+    }
+    try {
+      return fromJson(Files.readString(file));
+    } catch (IOException e) {
+      throw new TrainingException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Reads a JSON config. */
   public static KeConfig fromJson(String json) {
     try {
@@ -160,23 +234,47 @@ public record KeConfig(
    * so that command-line options can override it; keys missing from the file keep the defaults.
    */
   public static Builder read(Path file) {
+    return fromTree(readTree(file), file);
+  }
+
+  /**
+   * Reads a JSON or YAML file (by its extension) into a tree of keys, for files that hold more
+   * than a config (a sweep file adds {@code seeds} and {@code splits}).
+   */
+  public static ObjectNode readTree(Path file) {
     if (!Files.isRegularFile(file)) {
       throw new TrainingException("config file " + file + " does not exist");
     }
     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
     ObjectMapper mapper = name.endsWith(".yaml") || name.endsWith(".yml") ? YAML : JSON;
     try {
+      JsonNode tree = mapper.readTree(file.toFile());
+      if (tree == null || tree.isMissingNode() || tree.isNull()) {
+        return JSON.createObjectNode();
+      }
+      if (!(tree instanceof ObjectNode o)) {
+        throw new TrainingException("invalid config file " + file + ": expected keys and values, "
+            + "got " + tree.getNodeType().name().toLowerCase(Locale.ROOT));
+      }
+      return o;
+    } catch (IOException e) {
+      throw new TrainingException("invalid config file " + file + ": " + clean(e), e);
+    }
+  }
+
+  /** A builder from a tree of config keys read from {@code source}; unknown keys are errors. */
+  public static Builder fromTree(JsonNode tree, Path source) {
+    try {
       KeConfig read =
-          mapper
-              .readerFor(KeConfig.class)
+          JSON.readerFor(KeConfig.class)
               .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-              .readValue(file.toFile());
+              .readValue(tree);
       return read.toBuilder();
     } catch (IOException e) {
       if (e.getCause() instanceof TrainingException t) {
-        throw new TrainingException("invalid config file " + file + ": " + t.getMessage(), t);
+        throw new TrainingException("invalid config file " + source + ": " + t.getMessage(), t);
       }
-      throw new TrainingException("invalid config file " + file + ": " + clean(e), e);
+      throw new TrainingException("invalid config file " + source + ": " + clean(e), e);
     }
   }
 
@@ -213,7 +311,8 @@ public record KeConfig(
     private boolean augment = true;
     private boolean flip = false;
     private int cropPadding = -1;
-    private boolean evaluateEveryEpoch = true;
+    private int evalEvery = 0;
+    private int evalSubset = 0;
     private int evalBatchSize = 500;
     private TfDevice device = TfDevice.CPU;
     private int threads = 0;
@@ -245,7 +344,8 @@ public record KeConfig(
       augment = c.augment;
       flip = c.flip;
       cropPadding = c.cropPadding;
-      evaluateEveryEpoch = c.evaluateEveryEpoch;
+      evalEvery = c.evalEvery;
+      evalSubset = c.evalSubset;
       evalBatchSize = c.evalBatchSize;
       device = c.device;
       threads = c.threads;
@@ -402,9 +502,34 @@ public record KeConfig(
       return this;
     }
 
-    /** Evaluate dense and slim after every epoch, not only per generation (default true). */
+    /**
+     * Evaluate dense and slim every N epochs of a generation as well (default 0: only at the end
+     * of each generation, as the reference does; the generation's last epoch is always
+     * evaluated, on the whole test split).
+     */
+    public Builder evalEvery(int v) {
+      evalEvery = v;
+      return this;
+    }
+
+    /**
+     * Test images of the in-between evaluations that {@link #evalEvery} asks for (default 0: the
+     * whole test split), a fixed seeded sample; the end of a generation always uses every image.
+     */
+    public Builder evalSubset(int v) {
+      evalSubset = v;
+      return this;
+    }
+
+    /**
+     * The key of configs written before {@link #evalEvery} existed: true is {@code evalEvery(1)},
+     * false {@code evalEvery(0)}. Kept so that older run folders resume.
+     *
+     * @deprecated use {@link #evalEvery}
+     */
+    @Deprecated
     public Builder evaluateEveryEpoch(boolean v) {
-      evaluateEveryEpoch = v;
+      evalEvery = v ? 1 : 0;
       return this;
     }
 
@@ -437,8 +562,8 @@ public record KeConfig(
       return new KeConfig(
           dataset, perClass, architecture, width, stem, generations, epochs, batchSize,
           learningRate, momentum, weightDecay, labelSmoothing, schedule, warmupEpochs, stepEpochs,
-          stepGamma, split, redrawSplit, reinit, seed, augment, flip, cropPadding,
-          evaluateEveryEpoch, evalBatchSize, device, threads, baselines);
+          stepGamma, split, redrawSplit, reinit, seed, augment, flip, cropPadding, evalEvery,
+          evalSubset, evalBatchSize, device, threads, baselines);
     }
   }
 }

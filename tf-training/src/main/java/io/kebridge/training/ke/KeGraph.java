@@ -27,6 +27,8 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.proto.RunMetadata;
+import org.tensorflow.proto.RunOptions;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -420,6 +422,39 @@ public final class KeGraph implements AutoCloseable {
       float l = r.get(0).asRawTensor().data().asFloats().getFloat(0);
       float c = r.get(1).asRawTensor().data().asFloats().getFloat(0);
       return new StepResult(l, Math.round(c));
+    }
+  }
+
+  /**
+   * One SGD step exactly like {@link #train}, traced ({@code FULL_TRACE}): TensorFlow's statistics
+   * of every node the step ran, for finding where a step's time goes ({@code ke bench train
+   * --profile}). Tracing slows the step; time untraced steps for speed.
+   */
+  public RunMetadata traceTrainStep(float[] nhwc, int[] batchLabels, int n, float lr) {
+    checkOpen();
+    checkBatch(nhwc, n);
+    ActivationShape s = spec.input().shape();
+    RunOptions trace = RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE)
+        .build();
+    try (TFloat32 x =
+            TFloat32.tensorOf(
+                Shape.of(n, s.height(), s.width(), s.channels()), DataBuffers.of(nhwc, true, false));
+        TInt32 y = TInt32.tensorOf(Shape.of(n), DataBuffers.of(batchLabels, true, false));
+        TFloat32 rate = TFloat32.scalarOf(lr);
+        TInt64 noise = TInt64.vectorOf(0, 0);
+        Result r =
+            session
+                .runner()
+                .feed(images, x)
+                .feed(labels, y)
+                .feed(learningRate, rate)
+                .feed(noiseSeed, noise)
+                .addTarget(sgd.update())
+                .fetch(loss)
+                .setOptions(trace)
+                .runAndFetchMetadata()) {
+      return r.getMetadata().orElseThrow(
+          () -> new TrainingException("TensorFlow returned no step statistics"));
     }
   }
 

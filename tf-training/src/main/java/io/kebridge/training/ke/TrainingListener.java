@@ -1,5 +1,7 @@
 package io.kebridge.training.ke;
 
+import io.kebridge.models.run.GenerationRecord;
+import io.kebridge.training.results.EpochMetrics;
 import java.nio.file.Path;
 
 /**
@@ -28,7 +30,7 @@ public interface TrainingListener {
   default void onEpochEnd(EpochMetrics metrics) {}
 
   /** A generation finished and its weights were written. */
-  default void onGenerationEnd(GenerationResult result) {}
+  default void onGenerationEnd(GenerationRecord result) {}
 
   /** A resume checkpoint was written to {@code folder}. */
   default void onCheckpoint(Path folder, int generation, int epochsDone) {}

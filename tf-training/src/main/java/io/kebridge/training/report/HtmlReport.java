@@ -1,11 +1,12 @@
 package io.kebridge.training.report;
 
 import io.kebridge.models.io.AtomicFiles;
-import io.kebridge.training.ke.Baseline;
-import io.kebridge.training.ke.EpochMetrics;
-import io.kebridge.training.ke.GenerationResult;
+import io.kebridge.models.run.GenerationRecord;
 import io.kebridge.training.ke.KeConfig;
-import io.kebridge.training.ke.KeResult;
+import io.kebridge.training.results.Baseline;
+import io.kebridge.training.results.EpochMetrics;
+import io.kebridge.training.results.KeResult;
+import io.kebridge.training.results.RunResult;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.nio.file.Path;
@@ -71,7 +72,7 @@ public final class HtmlReport {
   private static JFreeChart generationChart(KeResult r) {
     XYSeries dense = new XYSeries("KE dense");
     XYSeries slim = new XYSeries("KE slim");
-    for (GenerationResult g : r.generations()) {
+    for (GenerationRecord g : r.generations()) {
       dense.add(g.generation(), 100 * g.denseAccuracy());
       if (g.slimAccuracy() != null) {
         slim.add(g.generation(), 100 * g.slimAccuracy());
@@ -82,8 +83,8 @@ public final class HtmlReport {
       data.addSeries(slim);
     }
     int last = Math.max(1, r.generations().size());
-    for (Map.Entry<Baseline, KeResult> b : r.baselines().entrySet()) {
-      GenerationResult g = b.getValue().last();
+    for (Map.Entry<Baseline, RunResult> b : r.baselines().entrySet()) {
+      GenerationRecord g = b.getValue().last();
       if (g != null) {
         XYSeries s = new XYSeries(b.getKey().label() + " (same total epochs)");
         s.add(1, 100 * g.denseAccuracy());
@@ -96,21 +97,27 @@ public final class HtmlReport {
 
   private static JFreeChart epochAccuracyChart(KeResult r) {
     XYSeriesCollection data = new XYSeriesCollection();
+    int whole = wholeSplit(r);
     XYSeries dense = new XYSeries("KE dense");
     XYSeries slim = new XYSeries("KE slim");
+    XYSeries denseSubset = new XYSeries("KE dense (test subset)");
+    XYSeries slimSubset = new XYSeries("KE slim (test subset)");
     for (EpochMetrics e : r.epochs()) {
+      boolean subset = e.evaluated() && e.evaluatedImages() != null
+          && e.evaluatedImages() < whole;
       if (e.denseAccuracy() != null) {
-        dense.add(e.totalEpoch(), 100 * e.denseAccuracy());
+        (subset ? denseSubset : dense).add(e.totalEpoch(), 100 * e.denseAccuracy());
       }
       if (e.slimAccuracy() != null) {
-        slim.add(e.totalEpoch(), 100 * e.slimAccuracy());
+        (subset ? slimSubset : slim).add(e.totalEpoch(), 100 * e.slimAccuracy());
       }
     }
-    data.addSeries(dense);
-    if (slim.getItemCount() > 0) {
-      data.addSeries(slim);
+    for (XYSeries s : List.of(dense, slim, denseSubset, slimSubset)) {
+      if (s.getItemCount() > 0 || s == dense) {
+        data.addSeries(s);
+      }
     }
-    for (Map.Entry<Baseline, KeResult> b : r.baselines().entrySet()) {
+    for (Map.Entry<Baseline, RunResult> b : r.baselines().entrySet()) {
       XYSeries s = new XYSeries(b.getKey().label());
       for (EpochMetrics e : b.getValue().epochs()) {
         if (e.denseAccuracy() != null) {
@@ -129,7 +136,7 @@ public final class HtmlReport {
       ke.add(e.totalEpoch(), e.loss());
     }
     data.addSeries(ke);
-    for (Map.Entry<Baseline, KeResult> b : r.baselines().entrySet()) {
+    for (Map.Entry<Baseline, RunResult> b : r.baselines().entrySet()) {
       XYSeries s = new XYSeries(b.getKey().label());
       for (EpochMetrics e : b.getValue().epochs()) {
         s.add(e.totalEpoch(), e.loss());
@@ -171,11 +178,11 @@ public final class HtmlReport {
             "%s on %s, split %s, %d generations x %d epochs, batch %d, lr %s (%s), seed %d",
             c.architecture(), c.dataset(), c.split(), c.generations(), c.epochs(), c.batchSize(),
             c.learningRate(), c.schedule().name().toLowerCase(Locale.ROOT), c.seed())))
-        .append(r.cancelled() ? " &mdash; <b>cancelled</b>, resume to finish" : "")
+        .append(r.finished() ? "" : " &mdash; <b>unfinished</b>, resume to finish")
         .append(String.format(Locale.ROOT, ". Wall time %.1f s.</p>\n", r.seconds()));
     b.append("<table><tr><th>generation</th><th>dense accuracy</th><th>slim accuracy</th>")
         .append("<th>seconds</th><th>KE step (s)</th></tr>\n");
-    for (GenerationResult g : r.generations()) {
+    for (GenerationRecord g : r.generations()) {
       b.append(String.format(Locale.ROOT,
           "<tr><td>%d</td><td>%.2f%%</td><td>%s</td><td>%.1f</td><td>%.3f</td></tr>\n",
           g.generation(), 100 * g.denseAccuracy(),
@@ -187,8 +194,8 @@ public final class HtmlReport {
     if (!r.baselines().isEmpty()) {
       b.append("<h2>Baselines (same total epochs)</h2>\n<table><tr><th>baseline</th>")
           .append("<th>test accuracy</th><th>seconds</th></tr>\n");
-      for (Map.Entry<Baseline, KeResult> e : r.baselines().entrySet()) {
-        GenerationResult g = e.getValue().last();
+      for (Map.Entry<Baseline, RunResult> e : r.baselines().entrySet()) {
+        GenerationRecord g = e.getValue().last();
         b.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%.1f</td></tr>\n",
             e.getKey().label(),
             g == null ? "&ndash;" : String.format(Locale.ROOT, "%.2f%%", 100 * g.denseAccuracy()),
@@ -196,6 +203,7 @@ public final class HtmlReport {
       }
       b.append("</table>\n");
     }
+    evaluations(b, c, r);
     for (ReportSection section : sections) {
       b.append("<h2>").append(esc(section.title())).append("</h2>\n<table><tr>");
       for (String h : section.headers()) {
@@ -222,6 +230,61 @@ public final class HtmlReport {
         .append("<code>generations/gen-NNN/</code> (weights and masks), <code>config.json</code>.")
         .append("</p>\n</body></html>\n");
     return b.toString();
+  }
+
+  /** The largest number of images any evaluation used: the whole test split. */
+  private static int wholeSplit(KeResult r) {
+    int most = 0;
+    for (EpochMetrics e : r.epochs()) {
+      if (e.evaluatedImages() != null) {
+        most = Math.max(most, e.evaluatedImages());
+      }
+    }
+    return most;
+  }
+
+  /** What was evaluated when: the policy in words, then one row per evaluation. */
+  private static void evaluations(StringBuilder b, KeConfig c, KeResult r) {
+    int whole = wholeSplit(r);
+    b.append("<h2>Evaluations</h2>\n<p>")
+        .append(esc(String.format(Locale.ROOT,
+            "Every generation ends with an evaluation on the whole test split (%,d images)", whole)));
+    if (c.evalEvery() > 0) {
+      b.append(esc(String.format(Locale.ROOT, "; every %d epoch%s in between on %s", c.evalEvery(),
+          c.evalEvery() == 1 ? "" : "s",
+          c.evalSubset() > 0 && c.evalSubset() < whole
+              ? String.format(Locale.ROOT, "a fixed seeded sample of %,d test images",
+                  c.evalSubset())
+              : "the whole test split")));
+    } else {
+      b.append("; no evaluations in between (<code>--eval-every</code> adds them)");
+    }
+    b.append(".</p>\n<table><tr><th>run</th><th>generation</th><th>epoch</th>")
+        .append("<th>epoch (across run)</th><th>test images</th><th>dense</th><th>slim</th>")
+        .append("<th>evaluation (s)</th></tr>\n");
+    evaluationRows(b, "ke", r.epochs());
+    for (Map.Entry<Baseline, RunResult> e : r.baselines().entrySet()) {
+      evaluationRows(b, e.getKey().label(), e.getValue().epochs());
+    }
+    b.append("</table>\n");
+  }
+
+  private static void evaluationRows(StringBuilder b, String run, List<EpochMetrics> epochs) {
+    for (EpochMetrics e : epochs) {
+      if (!e.evaluated()) {
+        continue;
+      }
+      b.append(String.format(Locale.ROOT,
+          "<tr><td>%s</td><td>%d</td><td>%d</td><td>%d</td><td>%s</td><td>%.2f%%</td><td>%s</td>"
+              + "<td>%.2f</td></tr>\n",
+          esc(run), e.generation(), e.epoch(), e.totalEpoch(),
+          e.evaluatedImages() == null ? "&ndash;"
+              : String.format(Locale.ROOT, "%,d", e.evaluatedImages()),
+          100 * e.denseAccuracy(),
+          e.slimAccuracy() == null ? "&ndash;"
+              : String.format(Locale.ROOT, "%.2f%%", 100 * e.slimAccuracy()),
+          e.evalSeconds()));
+    }
   }
 
   private static String esc(String s) {

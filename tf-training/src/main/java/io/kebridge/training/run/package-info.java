@@ -1,4 +1,5 @@
 /**
- * A run directory's training files: resume checkpoints and metrics.jsonl.
+ * A run directory's resume state: checkpoints of the TF variables and the {@code state.json}
+ * beside them.
  */
 package io.kebridge.training.run;

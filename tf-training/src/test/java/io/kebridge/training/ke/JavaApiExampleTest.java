@@ -3,6 +3,8 @@ package io.kebridge.training.ke;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kebridge.models.run.GenerationRecord;
+import io.kebridge.training.results.KeResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,7 +31,7 @@ class JavaApiExampleTest {
     trainer.addListener(
         new TrainingListener() {
           @Override
-          public void onGenerationEnd(GenerationResult g) {
+          public void onGenerationEnd(GenerationRecord g) {
             shown.add(String.format("generation %d: dense %.3f, slim %.3f",
                 g.generation(), g.denseAccuracy(), g.slimAccuracy()));
           }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kebridge.training.TrainingException;
 import io.kebridge.training.optim.LrSchedule;
+import io.kebridge.training.results.Baseline;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,6 +25,66 @@ class KeConfigTest {
     assertEquals(ReinitRule.REFERENCE, c.reinit());
     assertEquals(LrSchedule.Kind.COSINE, c.schedule());
     assertEquals(32, c.batchSize());
+    assertEquals(0, c.evalEvery(), "the reference evaluates once per generation");
+    assertEquals(0, c.evalSubset());
+  }
+
+  @Test
+  void evaluationPolicyEvaluatesEveryNEpochsOnTheSubsetAndEveryGenerationEndOnAll() {
+    KeConfig every3 = KeConfig.builder().evalEvery(3).evalSubset(500).build();
+    boolean[] evaluated = new boolean[10];
+    for (int e = 1; e <= 10; e++) {
+      evaluated[e - 1] = every3.evaluatesAfter(e, 10);
+    }
+    assertEquals(
+        "[false, false, true, false, false, true, false, false, true, true]",
+        java.util.Arrays.toString(evaluated));
+    assertEquals(500, every3.evaluationImages(3, 10, 10_000));
+    assertEquals(10_000, every3.evaluationImages(10, 10, 10_000), "a generation's end: all");
+    assertEquals(200, every3.evaluationImages(3, 10, 200), "a subset no larger than the split");
+    KeConfig byDefault = KeConfig.builder().build();
+    assertTrue(!byDefault.evaluatesAfter(9, 10) && byDefault.evaluatesAfter(10, 10));
+    assertEquals(10_000, KeConfig.builder().evalEvery(1).build().evaluationImages(1, 10, 10_000));
+  }
+
+  @Test
+  void configsWrittenBeforeTheEvaluationPolicyStillRead() {
+    String old = KeConfig.builder().build().toJson()
+        .replace("\"evalEvery\" : 0,", "\"evaluateEveryEpoch\" : true,");
+    assertTrue(old.contains("evaluateEveryEpoch"), old);
+    assertEquals(1, KeConfig.fromJson(old).evalEvery());
+  }
+
+  @Test
+  void everyOutOfRangeValueIsRefusedWithItsName() {
+    String[][] cases = {
+      {"stepEpochs", "step-epochs"}, {"warmupEpochs", "warm-up"}, {"stepGamma", "step-gamma"},
+      {"evalEvery", "eval-every"}, {"evalSubset", "eval-subset"}, {"cropPadding", "crop padding"},
+      {"stem", "stem"}
+    };
+    for (String[] c : cases) {
+      KeConfig.Builder b = KeConfig.builder();
+      switch (c[0]) {
+        case "stepEpochs" -> b.stepEpochs(0);
+        case "warmupEpochs" -> b.warmupEpochs(-1);
+        case "stepGamma" -> b.stepGamma(0);
+        case "evalEvery" -> b.evalEvery(-2);
+        case "evalSubset" -> b.evalSubset(-1);
+        case "cropPadding" -> b.cropPadding(-3);
+        default -> b.stem("tall");
+      }
+      TrainingException e = assertThrows(TrainingException.class, b::build, c[0]);
+      assertTrue(e.getMessage().contains(c[1]), c[0] + ": " + e.getMessage());
+    }
+  }
+
+  @Test
+  void anInvalidConfigFileIsRefusedBeforeAnythingIsWritten(@TempDir Path tmp) throws Exception {
+    Path f = tmp.resolve("bad.yaml");
+    Files.writeString(f, "schedule: step\nstepEpochs: 0\n");
+    TrainingException e = assertThrows(TrainingException.class, () -> KeConfig.read(f));
+    assertTrue(e.getMessage().contains("invalid config file") && e.getMessage().contains(
+        "step-epochs"), e.getMessage());
   }
 
   @Test

@@ -10,8 +10,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.kebridge.models.data.DataSplits;
 import io.kebridge.models.data.Datasets;
 import io.kebridge.models.run.RunDirectory;
+import io.kebridge.models.run.GenerationRecord;
 import io.kebridge.models.weights.SafeTensors;
 import io.kebridge.training.TrainingException;
+import io.kebridge.training.results.Baseline;
+import io.kebridge.training.results.EpochMetrics;
+import io.kebridge.training.results.KeResult;
+import io.kebridge.training.results.MetricsLog;
+import io.kebridge.training.results.RunResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,30 +52,38 @@ class KeTrainerTest {
   }
 
   @Test
-  void runWritesGenerationsMetricsCardAndReport(@TempDir Path tmp) throws IOException {
+  void runWritesGenerationsMetricsAndCard(@TempDir Path tmp) throws IOException {
     Path dir = tmp.resolve("run");
     KeResult r = KeTrainer.create(tiny().build(), digits, dir).run();
-    assertFalse(r.cancelled());
+    assertTrue(r.finished());
     assertEquals(2, r.generations().size());
     assertEquals(4, r.epochs().size());
     RunDirectory run = RunDirectory.open(dir);
     assertEquals(List.of(1, 2), run.generations());
     SafeTensors.Contents gen2 = run.generationWeights(2);
     gen2.weights().checkMatches(run.spec());
-    assertEquals(r.generations().get(1).denseAccuracy(),
-        Double.parseDouble(gen2.metadata().get("dense_accuracy")));
-    assertNotNull(gen2.metadata().get("slim_accuracy"));
+    GenerationRecord record = run.generation(2);
+    assertEquals(r.generations().get(1).denseAccuracy(), record.denseAccuracy());
+    assertEquals(r.generations().get(1).slimAccuracy(), record.slimAccuracy());
+    assertNotNull(record.slimAccuracy());
+    assertEquals("kels:0.5", record.split());
+    assertEquals(gen2.metadata(), record.toMetadata());
     assertEquals(run.spec().params().stream().filter(p -> p.kind().maskable()).count(),
         run.generationMasks(2).size());
     assertEquals(2, run.card().generation());
     assertEquals(10, run.card().labels().size());
-    List<String> lines = Files.readAllLines(dir.resolve(KeTrainer.METRICS_FILE));
-    assertEquals(6, lines.size());
+    List<String> lines = Files.readAllLines(dir.resolve(MetricsLog.FILE));
+    assertEquals(7, lines.size());
     assertTrue(lines.get(2).contains("\"type\":\"generation\""), lines.get(2));
-    assertTrue(Files.size(dir.resolve("report.html")) > 500);
-    assertTrue(Files.size(dir.resolve("accuracy-per-generation.png")) > 1000);
-    KeConfig saved = KeConfig.fromJson(Files.readString(dir.resolve(KeTrainer.CONFIG_FILE)));
+    assertTrue(lines.get(6).contains("\"type\":\"finished\""), lines.get(6));
+    assertFalse(Files.exists(dir.resolve("report.html")), "the report is the CLI's job");
+    KeConfig saved = KeConfig.fromJson(Files.readString(dir.resolve(KeConfig.FILE)));
     assertEquals(tiny().build(), saved);
+    KeResult read = KeResult.read(dir);
+    assertEquals(r.generations(), read.generations());
+    assertEquals(r.epochs(), read.epochs());
+    assertTrue(read.finished());
+    assertEquals(r.seconds(), read.seconds(), 1e-9);
   }
 
   @Test
@@ -96,14 +110,22 @@ class KeTrainerTest {
       EpochMetrics y = b.epochs().get(i);
       assertEquals(x.loss(), y.loss(), 1e-5, "loss of epoch " + x.totalEpoch());
       assertEquals(x.trainAccuracy(), y.trainAccuracy(), 1e-6);
-      assertEquals(x.denseAccuracy(), y.denseAccuracy(), 1e-6);
-      assertEquals(x.slimAccuracy(), y.slimAccuracy(), 1e-6);
+      assertClose(x.denseAccuracy(), y.denseAccuracy());
+      assertClose(x.slimAccuracy(), y.slimAccuracy());
+      assertEquals(x.evaluatedImages(), y.evaluatedImages());
     }
     for (int i = 0; i < a.generations().size(); i++) {
       assertEquals(a.generations().get(i).denseAccuracy(), b.generations().get(i).denseAccuracy(),
           1e-6);
-      assertEquals(a.generations().get(i).slimAccuracy(), b.generations().get(i).slimAccuracy(),
-          1e-6);
+      assertClose(a.generations().get(i).slimAccuracy(), b.generations().get(i).slimAccuracy());
+    }
+  }
+
+  private static void assertClose(Double x, Double y) {
+    if (x == null || y == null) {
+      assertEquals(x, y);
+    } else {
+      assertEquals(x, y, 1e-6);
     }
   }
 
@@ -123,11 +145,11 @@ class KeTrainerTest {
           }
         });
     KeResult partial = first.run();
-    assertTrue(partial.cancelled());
+    assertFalse(partial.finished());
     assertEquals(1, partial.epochs().size());
 
     KeResult resumed = KeTrainer.resume(dir, digits).run();
-    assertFalse(resumed.cancelled());
+    assertTrue(resumed.finished());
     assertSameMetrics(whole, resumed);
   }
 
@@ -197,11 +219,66 @@ class KeTrainerTest {
             .baselines(List.of(Baseline.LONG, Baseline.SLIM_SCRATCH)).build();
     KeResult r = KeTrainer.create(c, digits, tmp.resolve("run")).run();
     assertEquals(2, r.baselines().size());
-    KeResult slim = r.baselines().get(Baseline.SLIM_SCRATCH);
+    RunResult slim = r.baselines().get(Baseline.SLIM_SCRATCH);
     assertEquals(2, slim.epochs().size());
     assertEquals(1, slim.generations().size());
     RunDirectory s = RunDirectory.open(tmp.resolve("run/baselines/slim-scratch"));
     assertTrue(s.spec().architecture().endsWith("-slim"));
+    KeResult read = KeResult.read(tmp.resolve("run"));
+    assertEquals(r.baselines().get(Baseline.LONG).generations(),
+        read.baselines().get(Baseline.LONG).generations());
+    assertEquals(slim.last(), read.baselines().get(Baseline.SLIM_SCRATCH).last());
+  }
+
+  @Test
+  void inBetweenEvaluationsUseTheSubsetAndGenerationEndsTheWholeTestSplit(@TempDir Path tmp) {
+    KeResult r = KeTrainer.create(tiny().epochs(3).evalEvery(1).evalSubset(50).build(), digits,
+        tmp.resolve("run")).run();
+    int whole = digits.test().size();
+    for (EpochMetrics e : r.epochs()) {
+      assertNotNull(e.denseAccuracy(), "every epoch is evaluated with eval-every 1");
+      assertEquals(e.epoch() == 3 ? whole : 50, e.evaluatedImages(), "epoch " + e.totalEpoch());
+      assertTrue(e.evalSeconds() > 0);
+    }
+    for (GenerationRecord g : r.generations()) {
+      EpochMetrics last = r.epochs().get(g.generation() * 3 - 1);
+      assertEquals(last.denseAccuracy(), g.denseAccuracy(), "the record is the whole-split one");
+    }
+    KeResult plain = KeTrainer.create(tiny().epochs(3).build(), digits, tmp.resolve("p")).run();
+    assertEquals(2, plain.epochs().stream().filter(EpochMetrics::evaluated).count(),
+        "by default only generation ends are evaluated");
+    assertEquals(r.generations().get(1).denseAccuracy(),
+        plain.generations().get(1).denseAccuracy(), "evaluating does not change training");
+  }
+
+  @Test
+  void aSplitThatDoesNotFitTheNetworkIsRefusedBeforeAnythingIsWritten(@TempDir Path tmp) {
+    Path dir = tmp.resolve("run");
+    TrainingException e = assertThrows(TrainingException.class,
+        () -> KeTrainer.create(tiny().split("llf:nowhere").build(), digits, dir).run());
+    assertTrue(e.getMessage().contains("nowhere"), e.getMessage());
+    assertFalse(Files.exists(dir), "nothing written");
+  }
+
+  @Test
+  void aFolderOfAnotherConfigIsRefusedAndAnUntrainedOneStartsAgain(@TempDir Path tmp)
+      throws IOException {
+    Path dir = tmp.resolve("run");
+    KeTrainer.create(tiny().generations(1).epochs(1).build(), digits, dir).run();
+    TrainingException e = assertThrows(TrainingException.class,
+        () -> GenerationLoop.open(tiny().generations(1).epochs(1).seed(6).build(), null, digits,
+            dir));
+    assertTrue(e.getMessage().contains("another config") && e.getMessage().contains("seed"),
+        e.getMessage());
+    // A process killed between writing its config and finishing its first epoch left only that.
+    Path killed = tmp.resolve("killed");
+    Files.createDirectories(killed);
+    KeConfig c = tiny().generations(1).epochs(1).build();
+    Files.writeString(killed.resolve(KeConfig.FILE), c.toJson());
+    RunResult r = GenerationLoop.open(c, null, digits, killed).run();
+    assertTrue(r.finished());
+    assertEquals(KeResult.read(dir).generations().get(0).denseAccuracy(),
+        r.last().denseAccuracy(), 1e-12);
   }
 
   static Map<String, Long> snapshot(Path dir) throws IOException {

@@ -1,4 +1,4 @@
-package io.kebridge.training.ke;
+package io.kebridge.training.results;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;

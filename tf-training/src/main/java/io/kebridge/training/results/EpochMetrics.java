@@ -1,4 +1,4 @@
-package io.kebridge.training.ke;
+package io.kebridge.training.results;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -10,10 +10,14 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  *
  * @param epoch 1-based within the generation
  * @param totalEpoch 1-based across the run
- * @param denseAccuracy test accuracy of the dense network, or null when not evaluated
+ * @param denseAccuracy test accuracy of the dense network, or null when the epoch was not evaluated
  * @param slimAccuracy test accuracy of the slim network, or null (not evaluated, or no slim net)
+ * @param evaluatedImages how many test images the accuracies were measured on: the whole test
+ *     split at the end of a generation, the {@code evalSubset} for checks in between; null when
+ *     the epoch was not evaluated
  * @param learningRate the rate of the epoch's last step
  * @param imagesPerSecond training throughput (training steps only)
+ * @param evalSeconds wall time of the evaluation (0 when not evaluated)
  * @param seconds wall time of the epoch including evaluation
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -27,13 +31,20 @@ public record EpochMetrics(
     double trainAccuracy,
     Double denseAccuracy,
     Double slimAccuracy,
+    Integer evaluatedImages,
     double learningRate,
     double imagesPerSecond,
+    double evalSeconds,
     double seconds) {
 
   /** The record kind in {@code metrics.jsonl}. */
   @JsonProperty("type")
   public String type() {
     return "epoch";
+  }
+
+  /** True when the epoch ended with an evaluation. */
+  public boolean evaluated() {
+    return denseAccuracy != null;
   }
 }

@@ -1,6 +1,8 @@
-package io.kebridge.training.ke;
+package io.kebridge.training.run;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.kebridge.models.run.GenerationRecord;
+import io.kebridge.training.results.EpochMetrics;
 import java.util.List;
 
 /**
@@ -8,21 +10,25 @@ import java.util.List;
  * and how many of its epochs are done (0 before its re-initialisation), and the metrics so far.
  * Data order, augmentation and re-init draws derive from (seed, generation, epoch), so nothing else
  * is needed to continue exactly.
+ *
+ * @param finished true once the last generation's files are written
+ * @param seconds training wall time so far, summed over resumptions
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-record TrainingState(
+public record TrainingState(
     int generation,
     int epochsDone,
     boolean finished,
     double seconds,
     List<EpochMetrics> epochs,
-    List<GenerationResult> generations) {
-  TrainingState {
+    List<GenerationRecord> generations) {
+  public TrainingState {
     epochs = List.copyOf(epochs == null ? List.of() : epochs);
     generations = List.copyOf(generations == null ? List.of() : generations);
   }
 
-  static TrainingState fresh() {
+  /** The state of a run that has not trained yet. */
+  public static TrainingState fresh() {
     return new TrainingState(1, 0, false, 0, List.of(), List.of());
   }
 }
