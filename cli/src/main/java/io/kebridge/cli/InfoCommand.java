@@ -180,7 +180,7 @@ public final class InfoCommand implements Runnable {
    */
   static void print(PrintWriter out, NetworkSpec dense, SplitPlan plan, Map<String, Mask> masks) {
     CostReport d = CostCounter.count(dense);
-    CostReport s = plan instanceof KelsPlan k
+    CostReport s = plan instanceof KelsPlan k && k.hasSlimNetwork(dense)
         ? CostCounter.count(SlimPruner.plan(dense, k).slimSpec())
         : null;
     out.printf(Locale.ROOT, "%s, input %s, %d classes%s%n", dense.architecture(),

@@ -310,7 +310,8 @@ public final class KeTrainer {
       Checkpoints checkpoints,
       TrainingState state,
       Checkpoints.Checkpoint from) {
-    boolean slimEval = mode == Mode.KE && plan.hasSlimNetwork();
+    // a network whose slim cut would not be the fit hypothesis (LRN) reports no slim accuracy
+    boolean slimEval = mode == Mode.KE && plan.hasSlimNetwork(spec);
     Double slimRate = slimEval ? ((KelsPlan) plan).rate() : null;
     KeGraph.Settings settings =
         new KeGraph.Settings(
