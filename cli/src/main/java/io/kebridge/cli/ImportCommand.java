@@ -1,22 +1,17 @@
 package io.kebridge.cli;
 
-import io.kebridge.models.ModelException;
 import io.kebridge.models.cost.CostCounter;
 import io.kebridge.models.cost.CostReport;
 import io.kebridge.models.forward.Forward;
 import io.kebridge.models.run.RunDirectory;
 import io.kebridge.models.spec.NetworkSpec;
-import io.kebridge.onnx.graph.OnnxFiles;
 import io.kebridge.onnx.imports.ImportCheck;
 import io.kebridge.onnx.imports.ImportedModel;
 import io.kebridge.onnx.imports.OnnxImporter;
 import io.kebridge.onnx.parity.ParityReport;
 import io.kebridge.onnx.runtime.OrtSettings;
 import io.kebridge.training.graph.TfForward;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -60,9 +55,7 @@ public final class ImportCommand implements Runnable {
   public void run() {
     RunDirectory.requireNewOrEmpty(out);
     PrintWriter console = command.commandLine().getOut();
-    byte[] bytes = read(model);
-    ImportedModel imported = OnnxImporter.convert(OnnxFiles.parse(bytes, model.toString()),
-        model.toString());
+    ImportedModel imported = OnnxImporter.read(model);
     NetworkSpec spec = imported.spec();
     CostReport cost = CostCounter.count(spec);
     console.printf(Locale.ROOT, "%s: %s, %d layers, input %s, %d classes, %,d params, %,d MACs%n",
@@ -88,15 +81,5 @@ public final class ImportCommand implements Runnable {
           + " written; add one before training or serving");
     }
     console.flush();
-  }
-
-  private static byte[] read(Path file) {
-    try {
-      return Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      throw new ModelException("ONNX model " + file + " does not exist", e);
-    } catch (IOException e) {
-      throw new ModelException("cannot read " + file + ": " + e.getMessage(), e);
-    }
   }
 }

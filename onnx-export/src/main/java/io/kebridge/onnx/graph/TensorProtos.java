@@ -100,8 +100,9 @@ public final class TensorProtos {
     if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL
         || t.getExternalDataCount() > 0) {
       throw new OnnxException(
-          "tensor " + t.getName() + " keeps its data in an external file; save the model with its"
-              + " weights inside (onnx.save(model, path, save_as_external_data=False))");
+          "tensor " + t.getName() + " keeps its data in an external file; import the model"
+              + " from its file, beside its data, or save it with its weights inside"
+              + " (onnx.save(model, path, save_as_external_data=False))");
     }
     long n = 1;
     for (int i = 0; i < t.getDimsCount(); i++) {

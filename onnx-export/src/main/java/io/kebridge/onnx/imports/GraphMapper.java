@@ -444,8 +444,9 @@ final class GraphMapper {
 
   /**
    * The module path of a torch.onnx node name: {@code /features/features.0/Conv} gives {@code
-   * features.0}, {@code /layer1/layer1.0/conv1/Conv} gives {@code layer1.0.conv1}; null for other
-   * names.
+   * features.0}, {@code /layer1/layer1.0/downsample/downsample.0/Conv} gives {@code
+   * layer1.0.downsample.0} (a scope that extends the one before it, as a Sequential's child
+   * {@code downsample.0} does {@code downsample}, replaces it); null for other names.
    */
   static String scoped(String nodeName) {
     if (!nodeName.startsWith("/") || nodeName.length() < 2) {
@@ -455,15 +456,19 @@ final class GraphMapper {
     if (parts.length < 2) {
       return null;
     }
-    String path = "";
+    List<String> path = new ArrayList<>();
     for (int i = 0; i < parts.length - 1; i++) {
       String p = parts[i];
       if (p.isEmpty()) {
         return null;
       }
-      path = path.isEmpty() || p.startsWith(path + ".") ? p : path + "." + p;
+      if (!path.isEmpty() && p.startsWith(path.get(path.size() - 1) + ".")) {
+        path.set(path.size() - 1, p);
+      } else {
+        path.add(p);
+      }
     }
-    return path;
+    return String.join(".", path);
   }
 
   // ---- windows -------------------------------------------------------------------------------

@@ -81,13 +81,18 @@ public final class OnnxImporter {
 
   private OnnxImporter() {}
 
-  /** Reads and converts an ONNX file. */
+  /**
+   * Reads and converts an ONNX file; weights kept in files beside it (external data, what
+   * torch.onnx's default exporter writes) are read from the file's folder.
+   */
   public static ImportedModel read(Path file) {
-    return convert(OnnxFiles.read(file), file.toString());
+    Path folder = file.toAbsolutePath().getParent();
+    return convert(ExternalData.inline(OnnxFiles.read(file), folder, file.toString()),
+        file.toString());
   }
 
   /**
-   * Converts a parsed model.
+   * Converts a parsed model whose weights it holds (see {@link #read} for external data).
    *
    * @param source what to call the model in errors (its file name)
    * @throws OnnxException with one line that names the file and every reason it cannot be read
