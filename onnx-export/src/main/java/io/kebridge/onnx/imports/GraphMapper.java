@@ -56,10 +56,6 @@ final class GraphMapper {
     Act(String layer, int rank) {
       this(layer, rank, null, 0f, OriginalModel.Head.NONE, null);
     }
-
-    Act plain() {
-      return new Act(layer, rank);
-    }
   }
 
   /** Thrown past a node whose input a refused node computes: it is skipped, not reported. */
@@ -408,67 +404,9 @@ final class GraphMapper {
     tensors.put(name, new Tensor(name, shape, data));
   }
 
-  /**
-   * A layer name: from a PyTorch-style weight name ({@code layer1.0.conv1.weight}), else from
-   * torch.onnx's scoped node name ({@code /layer1/layer1.0/conv1/Conv} gives {@code
-   * layer1.0.conv1}), else the node's name, else its output. Names keep only the characters
-   * TensorFlow accepts in a variable name.
-   */
+  /** A unique layer name for the current node (see {@link LayerNames}). */
   private String name(String weightName) {
-    String base = null;
-    if (weightName != null && weightName.endsWith(".weight") && weightName.length() > 7
-        && !weightName.contains("::")) {
-      base = weightName.substring(0, weightName.length() - 7);
-    }
-    if (base == null || shapes.containsKey(clean(base))) {
-      base = scoped(node.getName());
-    }
-    if (base == null) {
-      base = node.getName().isEmpty() ? node.getOutput(0) : node.getName();
-    }
-    base = clean(base);
-    if (base.isEmpty()) {
-      base = "layer" + index;
-    }
-    String name = base;
-    for (int i = 2; shapes.containsKey(name); i++) {
-      name = base + "_" + i;
-    }
-    return name;
-  }
-
-  private static String clean(String s) {
-    // TensorFlow accepts [A-Za-z0-9.][A-Za-z0-9_.-]* (a slash would open a name scope)
-    return s.replaceAll("[^A-Za-z0-9_.-]", "_").replaceAll("^[^A-Za-z0-9.]+", "");
-  }
-
-  /**
-   * The module path of a torch.onnx node name: {@code /features/features.0/Conv} gives {@code
-   * features.0}, {@code /layer1/layer1.0/downsample/downsample.0/Conv} gives {@code
-   * layer1.0.downsample.0} (a scope that extends the one before it, as a Sequential's child
-   * {@code downsample.0} does {@code downsample}, replaces it); null for other names.
-   */
-  static String scoped(String nodeName) {
-    if (!nodeName.startsWith("/") || nodeName.length() < 2) {
-      return null;
-    }
-    String[] parts = nodeName.substring(1).split("/");
-    if (parts.length < 2) {
-      return null;
-    }
-    List<String> path = new ArrayList<>();
-    for (int i = 0; i < parts.length - 1; i++) {
-      String p = parts[i];
-      if (p.isEmpty()) {
-        return null;
-      }
-      if (!path.isEmpty() && p.startsWith(path.get(path.size() - 1) + ".")) {
-        path.set(path.size() - 1, p);
-      } else {
-        path.add(p);
-      }
-    }
-    return String.join(".", path);
+    return LayerNames.pick(weightName, node, index, shapes.keySet());
   }
 
   // ---- windows -------------------------------------------------------------------------------

@@ -157,7 +157,7 @@ class ConstantFolderTest {
         new String[] {"/Flatten", null},
         new String[] {"conv1", null}));
     for (String[] c : cases) {
-      assertEquals(c[1], GraphMapper.scoped(c[0]), Arrays.toString(c));
+      assertEquals(c[1], LayerNames.scoped(c[0]), Arrays.toString(c));
     }
   }
 }
