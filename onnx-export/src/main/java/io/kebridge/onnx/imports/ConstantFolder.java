@@ -409,7 +409,10 @@ final class ConstantFolder {
     if (!a.has("axis")) {
       throw new Refusal("has no axis");
     }
-    int axis = axis(a.integer("axis", 0), Math.max(rank, 1), "axis");
+    if (rank == 0) {
+      throw new Refusal("joins scalars; ONNX concatenates tensors of rank 1 or more");
+    }
+    int axis = axis(a.integer("axis", 0), rank, "axis");
     long[] dims = first.dims();
     long total = 0;
     for (ConstTensor t : parts) {
@@ -529,14 +532,21 @@ final class ConstantFolder {
     }
     long[] dims = new long[r];
     boolean[] seen = new boolean[r];
+    long[] perm0 = new long[r];
     for (int i = 0; i < r; i++) {
-      int src = axis(p[i], r, "permuted axis");
+      if (p[i] < 0 || p[i] >= r) {
+        throw new Refusal("has a permutation " + Arrays.toString(p) + " of axes outside 0.."
+            + (r - 1));
+      }
+      int src = (int) p[i];
       if (seen[src]) {
         throw new Refusal("permutes axis " + src + " twice");
       }
       seen[src] = true;
+      perm0[i] = src;
       dims[i] = d[src];
     }
+    p = perm0;
     long[] srcStrides = strides(d);
     long[] outStrides = strides(dims);
     int[] source = new int[x.size()];

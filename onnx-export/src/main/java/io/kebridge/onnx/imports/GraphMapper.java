@@ -131,7 +131,8 @@ final class GraphMapper {
       String domain = node.getDomain();
       boolean standard = domain.isEmpty() || domain.equals("ai.onnx");
       if (!standard || !MAPPED.contains(op) && !ConstantFolder.OPS.contains(op)) {
-        refusals.unknownOperator(standard ? op : domain + "." + op, position());
+        refusals.unknownOperator(GraphOrder.shortName(standard ? op : domain + "." + op),
+            position());
         skip();
         continue;
       }
@@ -146,6 +147,13 @@ final class GraphMapper {
       } catch (ModelException e) {
         // a layer that does not fit its input (a weight for other channels, a window too large)
         refusals.add(op, e.getMessage(), position());
+        skip();
+      } catch (IndexOutOfBoundsException | ArithmeticException | NegativeArraySizeException
+          | IllegalArgumentException e) {
+        // inputs that no valid file holds (found by corrupting files at random): refused, with
+        // what went wrong, rather than a bare "Index: 0"
+        refusals.add(op, "could not be read (" + e.getClass().getSimpleName() + ": "
+            + e.getMessage() + "); the file is probably corrupt", position());
         skip();
       }
     }
@@ -168,6 +176,9 @@ final class GraphMapper {
   }
 
   private void mapNode(String op) {
+    if (node.getOutputCount() == 0 || node.getOutput(0).isEmpty()) {
+      throw new Refusal("has no output");
+    }
     boolean anyActivation = false;
     for (String in : node.getInputList()) {
       if (in.isEmpty()) {

@@ -23,14 +23,27 @@ final class GraphOrder {
   /** Where a node is, for a message that names its type already: {@code node 3 'conv1'}. */
   static String position(GraphProto g, int index) {
     NodeProto n = g.getNode(index);
-    return "node " + index + (n.getName().isEmpty() ? "" : " '" + n.getName() + "'");
+    return "node " + index + (n.getName().isEmpty() ? "" : " '" + shortName(n.getName()) + "'");
   }
 
   /** How a node is named in messages: its position in the file, its type and name. */
   static String describe(GraphProto g, int index) {
     NodeProto n = g.getNode(index);
-    return "node " + index + " (" + n.getOpType()
-        + (n.getName().isEmpty() ? "" : " '" + n.getName() + "'") + ")";
+    return "node " + index + " (" + shortName(n.getOpType())
+        + (n.getName().isEmpty() ? "" : " '" + shortName(n.getName()) + "'") + ")";
+  }
+
+  /** Text as it may appear in a one-line message: control characters (a newline) as {@code ?}. */
+  static String printable(String s) {
+    return s.codePoints().map(c -> c < 0x20 || c == 0x7F ? '?' : c)
+        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+        .toString();
+  }
+
+  /** A name from the file for a message: printable, and cut when it is very long. */
+  static String shortName(String s) {
+    String p = printable(s);
+    return p.length() > 160 ? p.substring(0, 150) + "..." : p;
   }
 
   /**

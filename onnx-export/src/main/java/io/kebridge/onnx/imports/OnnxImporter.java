@@ -98,6 +98,20 @@ public final class OnnxImporter {
    * @throws OnnxException with one line that names the file and every reason it cannot be read
    */
   public static ImportedModel convert(ModelProto model, String source) {
+    try {
+      return convertChecked(model, source);
+    } catch (OnnxException e) {
+      // names from a corrupt file may hold newlines: the error stays one line
+      String m = e.getMessage();
+      String line = GraphOrder.printable(m.length() > 4000 ? m.substring(0, 4000) : m);
+      if (m.length() > 4000) {
+        line += " ...";
+      }
+      throw line.equals(m) ? e : new OnnxException(line, e);
+    }
+  }
+
+  private static ImportedModel convertChecked(ModelProto model, String source) {
     long opset = checkVersions(model, source);
     GraphProto graph = model.getGraph();
     Map<String, ConstTensor> initializers = new HashMap<>();
