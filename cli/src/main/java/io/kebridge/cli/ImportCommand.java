@@ -65,7 +65,8 @@ public final class ImportCommand implements Runnable {
       console.println("note: " + note);
     }
     if (!noVerify) {
-      float[][] x = ImportCheck.randomImages(spec.input().shape(), ImportCheck.IMAGES, 1);
+      float[][] x = ImportCheck.randomImages(spec.input().shape(),
+          ImportCheck.imagesFor(spec.input().shape()), 1);
       try (Forward tf = TfForward.open(spec, imported.weights())) {
         ParityReport p = ImportCheck.run(imported, tf, x, OrtSettings.defaults());
         console.println("import check (imported network on TensorFlow) " + p.describe());

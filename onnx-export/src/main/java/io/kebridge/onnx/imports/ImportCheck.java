@@ -18,8 +18,11 @@ import java.util.SplittableRandom;
  * OrtForward#openQuietly}); what matters of them the importer logs.
  */
 public final class ImportCheck {
-  /** How many random images the check uses by default. */
+  /** How many random images the check uses for an input of ordinary size. */
   public static final int IMAGES = 8;
+
+  /** The most input values the check feeds at once, so that huge inputs take fewer images. */
+  private static final long MAX_VALUES = 1L << 24;
 
   private ImportCheck() {}
 
@@ -73,6 +76,11 @@ public final class ImportCheck {
       }
     }
     return out;
+  }
+
+  /** How many images to check an input of this shape with: {@link #IMAGES}, fewer for huge ones. */
+  public static int imagesFor(ActivationShape shape) {
+    return (int) Math.max(1, Math.min(IMAGES, MAX_VALUES / shape.elements()));
   }
 
   /** Standard-normal images: what normalised images look like, for any input shape. */

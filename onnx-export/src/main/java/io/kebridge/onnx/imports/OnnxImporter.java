@@ -136,6 +136,7 @@ public final class OnnxImporter {
             : new OnnxException(source + ": " + e.getMessage(), e);
       }
     }
+    held += constantNodeValues(graph);
     ValueInfoProto input = imageInput(graph, initializers.keySet(), source);
     Set<String> defined = new HashSet<>(initializers.keySet());
     defined.add(input.getName());
@@ -224,6 +225,30 @@ public final class OnnxImporter {
       LOG.info("{}: {}", source, n);
     }
     LOG.debug("{}: image input '{}'", source, input.getName());
+  }
+
+  /**
+   * How many values the file's Constant nodes hold (some converters store weights so): with the
+   * initializers, what bounds the tensors folding may make.
+   */
+  private static long constantNodeValues(GraphProto graph) {
+    long total = 0;
+    for (NodeProto n : graph.getNodeList()) {
+      if (!n.getOpType().equals("Constant")) {
+        continue;
+      }
+      for (var a : n.getAttributeList()) {
+        if (a.getName().equals("value") && a.hasT()) {
+          try {
+            // only values the file holds count: announced dimensions could lie
+            total += TensorProtos.check(a.getT());
+          } catch (OnnxException e) {
+            // refused when the node is folded
+          }
+        }
+      }
+    }
+    return total;
   }
 
   private static long checkVersions(ModelProto model, String source) {
