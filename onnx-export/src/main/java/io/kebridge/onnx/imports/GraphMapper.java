@@ -35,7 +35,7 @@ final class GraphMapper {
   static final Set<String> MAPPED = Set.of("Conv", "BatchNormalization", "Relu", "Clip",
       "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "ReduceMean", "Flatten",
       "Reshape", "Squeeze", "Unsqueeze", "Gemm", "MatMul", "Add", "Sum", "Sub", "Mul", "Div",
-      "Concat", "LRN", "Pad", "Identity", "Dropout", "Softmax", "LogSoftmax");
+      "Concat", "LRN", "Pad", "Identity", "Dropout", "Softmax", "LogSoftmax", "Transpose");
 
   /** The most values one layer may hold per image: a file cannot ask for more. */
   static final long MAX_ACTIVATION = 1L << 28;
@@ -48,13 +48,14 @@ final class GraphMapper {
 
   /**
    * What an ONNX activation value is in the network: the layer that computes it, its rank in ONNX
-   * (4 for maps, 2 for vectors), a {@code Pad} not yet folded into the layer that reads it, and
-   * whether a final softmax was applied (then {@code logits} names the value before it).
+   * (4 for maps, 2 for vectors), a {@code Pad} not yet folded into the layer that reads it,
+   * whether a final softmax was applied (then {@code logits} names the value before it), and
+   * whether it is a channels-last image input that only a Transpose to NCHW may read.
    */
   record Act(String layer, int rank, Padding pad, float fill, OriginalModel.Head head,
-      String logits) {
+      String logits, boolean channelsLast) {
     Act(String layer, int rank) {
-      this(layer, rank, null, 0f, OriginalModel.Head.NONE, null);
+      this(layer, rank, null, 0f, OriginalModel.Head.NONE, null, false);
     }
   }
 
@@ -113,12 +114,18 @@ final class GraphMapper {
     }
   }
 
-  /** The image input: the network's input layer. */
-  void input(String value, ActivationShape shape) {
+  /**
+   * The image input: the network's input layer.
+   *
+   * @param channelsLast whether the file takes NHWC images and transposes them to NCHW itself
+   *     (what tf2onnx writes for Keras models)
+   */
+  void input(String value, ActivationShape shape, boolean channelsLast) {
     Layer.Input layer = new Layer.Input(OnnxFormat.INPUT, shape);
     layers.add(layer);
     shapes.put(layer.name(), shape);
-    values.put(value, new Act(layer.name(), 4));
+    values.put(value, new Act(layer.name(), 4, null, 0f, OriginalModel.Head.NONE, null,
+        channelsLast));
   }
 
   /** Maps every node, in {@code order}. */
@@ -229,6 +236,7 @@ final class GraphMapper {
       case "LRN" -> lrn();
       case "Pad" -> pad();
       case "Identity" -> alias(anyAct(0));
+      case "Transpose" -> toChannelsFirst();
       case "Dropout" -> dropout();
       case "Softmax", "LogSoftmax" -> softmax(op);
       default -> throw new Refusal("is supported only on constants (here it computes on an"
@@ -321,6 +329,10 @@ final class GraphMapper {
     Act a = values.get(in);
     if (a == null) {
       throw new Refusal("has a constant where an activation is expected");
+    }
+    if (a.channelsLast() && !node.getOpType().equals("Transpose")) {
+      throw new Refusal("reads the channels-last (NHWC) image input directly; ke-bridge imports"
+          + " an NHWC input read only through a Transpose to NCHW");
     }
     return a;
   }
@@ -503,6 +515,17 @@ final class GraphMapper {
     long[] v = Arrays.copyOfRange(dims, from, to);
     constants.put(node.getOutput(0), ConstTensor.longs(node.getOutput(0),
         new long[] {v.length}, v));
+  }
+
+  /** The Transpose of a channels-last input to NCHW: the network's own input. */
+  private void toChannelsFirst() {
+    Act x = anyAct(0);
+    long[] perm = attrs.integers("perm", null);
+    if (!x.channelsLast() || !Arrays.equals(perm, new long[] {0, 3, 1, 2})) {
+      throw new Refusal("transposes an activation (perm " + Arrays.toString(perm) + "); ke-bridge"
+          + " imports only the Transpose of an NHWC image input to NCHW");
+    }
+    alias(new Act(x.layer(), 4));
   }
 
   private void conv() {
@@ -822,7 +845,7 @@ final class GraphMapper {
       if (s.height() != 1 || s.width() != 1) {
         act(0);
       }
-      alias(new Act(x.layer(), 2, null, 0f, x.head(), x.logits()));
+      alias(new Act(x.layer(), 2, null, 0f, x.head(), x.logits(), false));
     } else {
       produce(new Layer.Flatten(name(null), x.layer()), 2, nonNegative.contains(x.layer()));
     }
@@ -1312,7 +1335,7 @@ final class GraphMapper {
       p = p.plus(x.pad());
     }
     values.put(node.getOutput(0), new Act(x.layer(), 4, p, value, OriginalModel.Head.NONE,
-        null));
+        null, false));
   }
 
   private void dropout() {
@@ -1354,7 +1377,7 @@ final class GraphMapper {
     OriginalModel.Head head = op.equals("Softmax") ? OriginalModel.Head.SOFTMAX
         : OriginalModel.Head.LOG_SOFTMAX;
     values.put(node.getOutput(0), new Act(x.layer(), x.rank(), null, 0f, head,
-        node.getInput(0)));
+        node.getInput(0), false));
   }
 
   // ---- results -------------------------------------------------------------------------------

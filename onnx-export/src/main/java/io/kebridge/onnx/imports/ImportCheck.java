@@ -40,7 +40,8 @@ public final class ImportCheck {
     }
     float[][] reference;
     try (OrtForward ort = OrtForward.openQuietly(original.check().toByteArray(), settings)) {
-      reference = batched(ort, images, original.batch());
+      reference = batched(ort, original.channelsLast()
+          ? channelsLast(images, model.spec().input().shape()) : images, original.batch());
     }
     return ParityCheck.compare(reference, imported.logits(images),
         "the original file on ONNX Runtime");
@@ -81,6 +82,24 @@ public final class ImportCheck {
   /** How many images to check an input of this shape with: {@link #IMAGES}, fewer for huge ones. */
   public static int imagesFor(ActivationShape shape) {
     return (int) Math.max(1, Math.min(IMAGES, MAX_VALUES / shape.elements()));
+  }
+
+  /** NCHW images of {@code shape} as NHWC, for an original that takes channels-last images. */
+  static float[][] channelsLast(float[][] images, ActivationShape shape) {
+    int c = shape.channels();
+    int hw = shape.height() * shape.width();
+    float[][] out = new float[images.length][];
+    for (int n = 0; n < images.length; n++) {
+      float[] x = images[n];
+      float[] y = new float[x.length];
+      for (int ch = 0; ch < c; ch++) {
+        for (int p = 0; p < hw; p++) {
+          y[p * c + ch] = x[ch * hw + p];
+        }
+      }
+      out[n] = y;
+    }
+    return out;
   }
 
   /** Standard-normal images: what normalised images look like, for any input shape. */

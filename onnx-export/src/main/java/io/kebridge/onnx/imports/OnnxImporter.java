@@ -146,7 +146,8 @@ public final class OnnxImporter {
     Refusals refusals = new Refusals();
     GraphMapper mapper = new GraphMapper(graph, opset,
         new ConstantFolder(opset, Math.max(1L << 24, held)), refusals, initializers, fixedBatch);
-    mapper.input(input.getName(), inputShape(input, source));
+    boolean channelsLast = channelsLast(graph, input);
+    mapper.input(input.getName(), inputShape(input, channelsLast, source), channelsLast);
     try {
       mapper.mapAll(order);
     } catch (OnnxException e) {
@@ -198,6 +199,10 @@ public final class OnnxImporter {
     }
     String logits = out.head() == OriginalModel.Head.NONE ? output : out.logits();
     List<String> notes = new ArrayList<>(mapper.notes());
+    if (channelsLast) {
+      notes.add("the file takes channels-last (NHWC) images and transposes them; the imported"
+          + " network takes NCHW images " + spec.input().shape());
+    }
     if (graph.getOutputCount() > 1 && !ours) {
       notes.add("the file has " + graph.getOutputCount() + " outputs; imported is '" + output
           + "'");
@@ -205,7 +210,7 @@ public final class OnnxImporter {
     ModelProto check = checkModel(model, opset, logits, mapper.ambiguousPools());
     log(source, graph, initializers, input, mapper, spec);
     return new ImportedModel(spec, weights, card,
-        new OriginalModel(check, logits, out.head(), fixedBatch, notes));
+        new OriginalModel(check, logits, out.head(), fixedBatch, channelsLast, notes));
   }
 
   private static void log(String source, GraphProto graph, Map<String, ConstTensor> initializers,
@@ -305,7 +310,32 @@ public final class OnnxImporter {
     return 0;
   }
 
-  private static ActivationShape inputShape(ValueInfoProto in, String source) {
+  /**
+   * True when the image input is channels-last: a rank-4 input that only Transposes to NCHW read
+   * (tf2onnx's Keras models), whose last dimension is then the channels.
+   */
+  private static boolean channelsLast(GraphProto graph, ValueInfoProto in) {
+    if (in.getType().getTensorType().getShape().getDimCount() != 4) {
+      return false;
+    }
+    int readers = 0;
+    for (NodeProto n : graph.getNodeList()) {
+      if (!n.getInputList().contains(in.getName())) {
+        continue;
+      }
+      readers++;
+      boolean toNchw = n.getOpType().equals("Transpose") && n.getAttributeList().stream()
+          .anyMatch(a -> a.getName().equals("perm") && a.getIntsList().equals(List.of(0L, 3L,
+              1L, 2L)));
+      if (!toNchw) {
+        return false;
+      }
+    }
+    return readers > 0;
+  }
+
+  private static ActivationShape inputShape(ValueInfoProto in, boolean channelsLast,
+      String source) {
     TensorShapeProto shape = in.getType().getTensorType().getShape();
     long[] dims = new long[shape.getDimCount()];
     for (int i = 1; i < dims.length; i++) {
@@ -318,10 +348,12 @@ public final class OnnxImporter {
     }
     if (!ok || dims[1] * dims[2] * dims[3] > MAX_INPUT_VALUES) {
       throw new OnnxException(source + ": input " + in.getName()
-          + " must be [batch, C, H, W] with fixed C, H and W (at most " + MAX_INPUT_DIM
+          + " must be [batch, C, H, W] (or [batch, H, W, C] read by a Transpose to NCHW) with"
+          + " fixed C, H and W (at most " + MAX_INPUT_DIM
           + " each and " + MAX_INPUT_VALUES + " values), got " + describe(shape));
     }
-    return new ActivationShape((int) dims[1], (int) dims[2], (int) dims[3]);
+    return channelsLast ? new ActivationShape((int) dims[3], (int) dims[1], (int) dims[2])
+        : new ActivationShape((int) dims[1], (int) dims[2], (int) dims[3]);
   }
 
   private static String describe(TensorShapeProto shape) {

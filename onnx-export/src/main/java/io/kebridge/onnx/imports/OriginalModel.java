@@ -13,10 +13,11 @@ import java.util.List;
  * @param logits the name of the value that holds the logits
  * @param head what the original applies to the logits before its output
  * @param batch the batch size the original's input fixes, or 0 when the batch is dynamic
+ * @param channelsLast whether the original takes NHWC images (the import takes NCHW ones)
  * @param notes what the user should know about how the file was read, one sentence each
  */
 public record OriginalModel(ModelProto check, String logits, Head head, long batch,
-    List<String> notes) {
+    boolean channelsLast, List<String> notes) {
   /** What a classifier applies to its logits before its output. */
   public enum Head {
     NONE,

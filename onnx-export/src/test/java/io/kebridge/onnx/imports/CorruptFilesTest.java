@@ -23,7 +23,7 @@ class CorruptFilesTest {
   private static final long SEED = Long.getLong("fuzz.seed", 42);
 
   private static final List<ModelProto> FILES = List.of(ForeignModels.torchPadAndFlatten(13),
-      ForeignModels.caffe2AffineAndLrn(), ForeignModels.zooSqueezeNet(), ForeignModels.tfStyle(),
+      ForeignModels.caffe2AffineAndLrn(), ForeignModels.zooSqueezeNet(), ForeignModels.tfStyle(true),
       ForeignModels.gemmVariants(), ForeignModels.torchOpset7(), ForeignModels.caffe2ResNet(3, 7));
 
   private static final String[] OPS = {"Conv", "Relu", "MaxPool", "AveragePool", "Add", "Concat",

@@ -280,14 +280,22 @@ final class ForeignModels {
    * tf2onnx style at opset 13: weights stored HWIO and transposed by a {@code Transpose} node,
    * {@code auto_pad=SAME_UPPER} with a stride (padding more at the bottom and right), a depthwise
    * convolution, {@code Clip} as ReLU6 with its bounds as inputs, a {@code ReduceMean} without
-   * keepdims and {@code Squeeze}-free dense head of {@code MatMul} and {@code Add}.
+   * keepdims and {@code Squeeze}-free dense head of {@code MatMul} and {@code Add}; with {@code
+   * channelsLast} the input is Keras' NHWC image, transposed to NCHW by the graph.
    */
-  static ModelProto tfStyle() {
+  static ModelProto tfStyle(boolean channelsLast) {
     Onnx o = new Onnx(17);
-    o.input("input_1", -1, 3, 12, 12);
+    String image = "input_1";
+    if (channelsLast) {
+      // Keras' NHWC input, transposed to NCHW by the graph itself
+      o.input("input_1", -1, 12, 12, 3);
+      image = o.node("Transpose", "input_1/transpose", List.of("input_1"), is("perm", 0, 3, 1, 2));
+    } else {
+      o.input("input_1", -1, 3, 12, 12);
+    }
     String hwio = o.weight("conv1/kernel", 0.4, 3, 3, 3, 8);
     String w = o.node("Transpose", "conv1/kernel/transpose", List.of(hwio), is("perm", 3, 2, 0, 1));
-    String x = o.node("Conv", "conv1", List.of("input_1", w, o.weight("conv1/bias", 0.1, 8)),
+    String x = o.node("Conv", "conv1", List.of(image, w, o.weight("conv1/bias", 0.1, 8)),
         is("kernel_shape", 3, 3), is("strides", 2, 2), s("auto_pad", "SAME_UPPER"));
     String lo = o.weight("zero", new float[] {0f});
     String hi = o.weight("six", new float[] {6f});

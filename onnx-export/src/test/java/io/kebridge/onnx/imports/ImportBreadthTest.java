@@ -138,13 +138,25 @@ class ImportBreadthTest {
 
   @Test
   void tensorflowStyleSamePaddingTransposedWeightsAndDepthwiseImport() {
-    ImportedModel m = importAndCheck(ForeignModels.tfStyle(), "tf2onnx.onnx");
+    ImportedModel m = importAndCheck(ForeignModels.tfStyle(false), "tf2onnx.onnx");
     NetworkSpec spec = m.spec();
     assertEquals(new Padding(0, 0, 1, 1), ((Layer.Conv2d) spec.layer("conv1")).padding());
     Layer.Conv2d dw = (Layer.Conv2d) spec.layer("dw");
     assertTrue(dw.depthwise());
     assertEquals(new Padding(1, 1, 0, 0), dw.padding(), "SAME_LOWER pads the top and left");
     assertEquals(2, layers(spec, Layer.Relu6.class).size());
+  }
+
+  @Test
+  void aChannelsLastInputTransposedByTheGraphBecomesAnNchwInput() {
+    ImportedModel m = importAndCheck(ForeignModels.tfStyle(true), "keras-nhwc.onnx");
+    assertTrue(m.original().channelsLast());
+    assertEquals(new io.kebridge.models.spec.ActivationShape(3, 12, 12),
+        m.spec().input().shape());
+    assertTrue(m.original().notes().get(0).contains("channels-last (NHWC)"));
+    // the same weights as the NCHW file: the same network
+    assertEquals(OnnxImporter.convert(ForeignModels.tfStyle(false), "nchw.onnx").spec(),
+        m.spec());
   }
 
   @Test

@@ -173,6 +173,14 @@ class ImportRefusalTest {
     o.input("x", -1, 3, 100000, 100000);
     o.output(o.node("Relu", "r", List.of("x")));
     assertTrue(refusal(o.model(8, 17)).contains("with fixed C, H and W (at most 65536"));
+    // an input that a layer also reads without the Transpose to NCHW is not channels-last:
+    // that Transpose is then one of an activation, which ke-bridge cannot express
+    Onnx t = new Onnx(9);
+    t.input("x", -1, 8, 8, 3);
+    String nchw = t.node("Transpose", "t", List.of("x"), is("perm", 0, 3, 1, 2));
+    t.output(nchw).output(t.node("Relu", "r", List.of("x")));
+    String m = refusal(t.model(8, 17));
+    assertTrue(m.contains("Transpose transposes an activation (perm [0, 3, 1, 2])"), m);
   }
 
   @Test
