@@ -3,6 +3,7 @@ package io.kebridge.training.graph;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.Layer;
 import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.models.spec.Padding;
 import io.kebridge.models.spec.ParamSpec;
 import io.kebridge.models.weights.Tensor;
 import io.kebridge.models.weights.Weights;
@@ -40,8 +41,9 @@ import org.tensorflow.types.TInt64;
  *
  * <p>Inside the graph everything is NHWC with TF weight layouts (see {@link TfLayouts}); {@link
  * #load} and {@link #read} convert from and to the canonical layouts. Convolution padding is
- * symmetric as in the spec: {@code SAME} where that is identical (stride 1, {@code 2p = k - 1}),
- * otherwise an explicit pad; max-pool padding is filled with minus infinity. Grouped convolutions
+ * {@code SAME} where that is identical (stride 1, every side {@code (k - 1) / 2}), otherwise an
+ * explicit pad, side by side as the spec says; max-pool padding is filled with minus infinity, and
+ * ceil-mode pooling pads the bottom and right edge for its last window. Grouped convolutions
  * use TF's implicit grouping, depthwise ones {@code DepthwiseConv2dNative} on the same HWIO
  * variable. Flatten transposes to channel-major order first, so dense weights keep the canonical
  * meaning; a concatenation joins NHWC maps on the channel axis.
@@ -284,6 +286,11 @@ public final class NetworkGraph {
     }
 
     @Override
+    public Value visit(Layer.Lrn l) {
+      return new Value(lrn(l, spatial(l.input())), false);
+    }
+
+    @Override
     public Value visit(Layer.Add a) {
       Value first = out.get(a.inputs().get(0));
       Operand<TFloat32> y = first.op();
@@ -314,23 +321,23 @@ public final class NetworkGraph {
     }
   }
 
-  /**
-   * The padding a windowed op needs: {@code SAME} where TF's implicit padding is exactly the
-   * spec's symmetric one (stride 1, {@code 2p = k - 1}), otherwise an explicit pad with {@code
-   * fill} and {@code VALID}.
-   */
-  private Operand<TFloat32> padded(Operand<TFloat32> x, int pad, float fill) {
-    return tf.pad(x, tf.constant(new int[][] {{0, 0}, {pad, pad}, {pad, pad}, {0, 0}}),
-        tf.constant(fill));
+  /** {@code x} padded with {@code fill}, {@code p} on each side. */
+  private Operand<TFloat32> padded(Operand<TFloat32> x, Padding p, float fill) {
+    return tf.pad(x, tf.constant(new int[][] {{0, 0}, {p.top(), p.bottom()},
+        {p.left(), p.right()}, {0, 0}}), tf.constant(fill));
   }
 
+  /**
+   * A convolution: {@code SAME} where TF's implicit padding is exactly the spec's (stride 1, every
+   * side {@code (k - 1) / 2}), otherwise an explicit zero pad and {@code VALID}.
+   */
   private Operand<TFloat32> conv(
       Layer.Conv2d c, Operand<TFloat32> x, Map<String, Operand<TFloat32>> p) {
-    int pad = c.padding();
+    Padding pad = c.padding();
     String padding = "VALID";
-    if (pad > 0 && c.stride() == 1 && 2 * pad == c.kernel() - 1) {
+    if (!pad.none() && pad.uniform() && c.stride() == 1 && 2 * pad.top() == c.kernel() - 1) {
       padding = "SAME";
-    } else if (pad > 0) {
+    } else if (!pad.none()) {
       x = padded(x, pad, 0f);
     }
     long s = c.stride();
@@ -353,6 +360,7 @@ public final class NetworkGraph {
     }
     return y;
   }
+
   private Operand<TFloat32> batchNorm(
       Layer.BatchNorm b,
       Operand<TFloat32> x,
@@ -396,8 +404,10 @@ public final class NetworkGraph {
   }
 
   private Operand<TFloat32> maxPool(Layer.MaxPool m, Operand<TFloat32> x) {
-    if (m.padding() > 0) {
-      x = padded(x, m.padding(), Float.NEGATIVE_INFINITY);
+    Padding p = m.floorPadding(spec.shapeOf(m.input()));
+    if (!p.none()) {
+      // every window keeps at least one pixel of the image, so minus infinity never wins
+      x = padded(x, p, Float.NEGATIVE_INFINITY);
     }
     int k = m.kernel();
     int s = m.stride();
@@ -410,38 +420,61 @@ public final class NetworkGraph {
   }
 
   /**
-   * Average pooling over a zero-padded map; without {@code countIncludePad} each output is then
-   * rescaled from the full window to the positions inside the image (a constant per position).
+   * Average pooling over a zero-padded map; where a window's divisor is not the full {@code k*k}
+   * (padding left out of the count, or a ceil-mode window reaching past the padding) each output
+   * is then rescaled to it (a constant per position).
    */
   private Operand<TFloat32> avgPool(Layer.AvgPool a, Operand<TFloat32> x) {
-    int pad = a.padding();
+    ActivationShape in = spec.shapeOf(a.input());
+    ActivationShape o = spec.shapeOf(a.name());
+    Padding p = a.padding();
+    Padding floor = a.floorPadding(in);
     int k = a.kernel();
     long s = a.stride();
-    if (pad > 0) {
-      x = padded(x, pad, 0f);
+    if (!floor.none()) {
+      x = padded(x, floor, 0f);
     }
     Operand<TFloat32> y = tf.nn.avgPool(x, List.of(1L, (long) k, (long) k, 1L),
         List.of(1L, s, s, 1L), "VALID", AvgPool.dataFormat("NHWC"));
-    if (pad == 0 || a.countIncludePad()) {
-      return y;
-    }
-    ActivationShape in = spec.shapeOf(a.input());
-    ActivationShape o = spec.shapeOf(a.name());
     float[] scale = new float[o.height() * o.width()];
+    boolean rescale = false;
     for (int oy = 0; oy < o.height(); oy++) {
+      int rows = a.divisor(oy, in.height(), p.top(), p.bottom());
       for (int ox = 0; ox < o.width(); ox++) {
-        int rows = inside(oy * a.stride() - pad, k, in.height());
-        int cols = inside(ox * a.stride() - pad, k, in.width());
+        int cols = a.divisor(ox, in.width(), p.left(), p.right());
         scale[oy * o.width() + ox] = (float) (k * k) / (rows * cols);
+        rescale |= rows * cols != k * k;
       }
+    }
+    if (!rescale) {
+      return y;
     }
     return tf.math.mul(y, tf.constant(Shape.of(1, o.height(), o.width(), 1),
         DataBuffers.of(scale, true, false)));
   }
 
-  /** How many of the window's {@code k} positions from {@code start} lie in {@code [0, size)}. */
-  private static int inside(int start, int k, int size) {
-    return Math.min(start + k, size) - Math.max(start, 0);
+  /**
+   * ONNX's local response normalisation, composed of ops whose TF gradients are right: TF's own
+   * {@code LRN} op has a gradient in the C++ registry that ignores the op's depth radius, bias,
+   * alpha and beta (it uses their defaults), which a finite-difference test caught. The map is
+   * read as {@code [N, H*W, C, 1]} so that an average pool over {@code size} zero-padded channels
+   * gives each channel's window mean of squares: {@code bias + alpha * mean} is ONNX's {@code bias
+   * + alpha / size * sum}, and its power {@code -beta} is taken as {@code exp(-beta * log(.))}.
+   */
+  private Operand<TFloat32> lrn(Layer.Lrn l, Operand<TFloat32> x) {
+    ActivationShape s = spec.shapeOf(l.input());
+    int r = l.radius();
+    Operand<TFloat32> sq = tf.reshape(tf.math.square(x),
+        tf.constant(new int[] {-1, s.height() * s.width(), s.channels(), 1}));
+    sq = tf.pad(sq, tf.constant(new int[][] {{0, 0}, {0, 0}, {r, r}, {0, 0}}), tf.constant(0f));
+    Operand<TFloat32> mean = tf.nn.avgPool(sq, List.of(1L, 1L, (long) l.size(), 1L),
+        List.of(1L, 1L, 1L, 1L), "VALID", AvgPool.dataFormat("NHWC"));
+    Operand<TFloat32> scale = tf.math.add(tf.constant((float) l.bias()),
+        tf.math.mul(tf.constant((float) l.alpha()), mean));
+    Operand<TFloat32> factor = tf.math.exp(tf.math.mul(tf.constant((float) -l.beta()),
+        tf.math.log(scale)));
+    return tf.math.mul(x, tf.reshape(factor,
+        tf.constant(new int[] {-1, s.height(), s.width(), s.channels()})));
   }
 
   private Operand<TFloat32> flatten(Layer.Flatten f, Value x) {
