@@ -15,12 +15,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
+import org.tensorflow.Operation;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.Scope;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.op.math.Mean;
@@ -28,7 +30,6 @@ import org.tensorflow.op.nn.AvgPool;
 import org.tensorflow.op.nn.Conv2d;
 import org.tensorflow.op.nn.DepthwiseConv2dNative;
 import org.tensorflow.op.nn.FusedBatchNorm;
-import org.tensorflow.op.nn.MaxPool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
@@ -328,37 +329,83 @@ public final class NetworkGraph {
   }
 
   /**
-   * A convolution: {@code SAME} where TF's implicit padding is exactly the spec's (stride 1, every
-   * side {@code (k - 1) / 2}), otherwise an explicit zero pad and {@code VALID}.
+   * A convolution: a matrix product where its output is one position ({@link #pointConv}), else
+   * {@code SAME} where TF's implicit padding is exactly the spec's (stride 1, every side {@code (k
+   * - 1) / 2}), otherwise an explicit zero pad and {@code VALID}.
    */
   private Operand<TFloat32> conv(
       Layer.Conv2d c, Operand<TFloat32> x, Map<String, Operand<TFloat32>> p) {
-    Padding pad = c.padding();
-    String padding = "VALID";
-    if (!pad.none() && pad.uniform() && c.stride() == 1 && 2 * pad.top() == c.kernel() - 1) {
-      padding = "SAME";
-    } else if (!pad.none()) {
-      x = padded(x, pad, 0f);
-    }
-    long s = c.stride();
     Operand<TFloat32> w = p.get(c.name() + ".weight");
+    ActivationShape out = spec.shapeOf(c.name());
     Operand<TFloat32> y;
-    if (c.depthwise()) {
-      // the HWIO filter [k, k, 1, in*m] read as TF's depthwise [k, k, in, m]: output channel
-      // i*m + j is multiplier j of input channel i in both
-      int k = c.kernel();
-      Operand<TFloat32> f = tf.reshape(w, tf.constant(new int[] {k, k, c.inChannels(),
-          c.outChannels() / c.inChannels()}));
-      y = tf.nn.depthwiseConv2dNative(x, f, List.of(1L, s, s, 1L), padding,
-          DepthwiseConv2dNative.dataFormat("NHWC"));
+    if (c.groups() == 1 && out.height() == 1 && out.width() == 1) {
+      y = pointConv(c, x, w);
     } else {
-      // TF's Conv2D groups implicitly when the filter's input depth divides the input's
-      y = tf.nn.conv2d(x, w, List.of(1L, s, s, 1L), padding, Conv2d.dataFormat("NHWC"));
+      Padding pad = c.padding();
+      String padding = "VALID";
+      if (!pad.none() && pad.uniform() && c.stride() == 1 && 2 * pad.top() == c.kernel() - 1) {
+        padding = "SAME";
+      } else if (!pad.none()) {
+        x = padded(x, pad, 0f);
+      }
+      long s = c.stride();
+      if (c.depthwise()) {
+        // the HWIO filter [k, k, 1, in*m] read as TF's depthwise [k, k, in, m]: output channel
+        // i*m + j is multiplier j of input channel i in both
+        int k = c.kernel();
+        Operand<TFloat32> f = tf.reshape(w, tf.constant(new int[] {k, k, c.inChannels(),
+            c.outChannels() / c.inChannels()}));
+        y = tf.nn.depthwiseConv2dNative(x, f, List.of(1L, s, s, 1L), padding,
+            DepthwiseConv2dNative.dataFormat("NHWC"));
+      } else {
+        // TF's Conv2D groups implicitly when the filter's input depth divides the input's
+        y = tf.nn.conv2d(x, w, List.of(1L, s, s, 1L), padding, Conv2d.dataFormat("NHWC"));
+      }
     }
     if (c.bias()) {
       y = tf.nn.biasAdd(y, p.get(c.name() + ".bias"));
     }
     return y;
+  }
+
+  /**
+   * A convolution whose output is a single position, as one matrix product: its only window
+   * covers input rows {@code -top .. k-1-top} (and columns from {@code -left}), and only the taps
+   * that fall inside the input ever multiply anything but padding. So the output is the flattened
+   * input window times those taps of the filter, exactly, with exactly the gradients of the
+   * convolution (the other taps' are zero either way). On the 1x1 maps a ResNet reaches at 32x32
+   * this replaces oneDNN's slowest kernels there (the weight gradients of 3x3 convolutions on 1x1
+   * maps): measured, the ResNet-18 training step at 3x32x32 got 1.25x to 1.38x faster.
+   */
+  private Operand<TFloat32> pointConv(Layer.Conv2d c, Operand<TFloat32> x, Operand<TFloat32> w) {
+    ActivationShape in = spec.shapeOf(c.input());
+    int k = c.kernel();
+    Padding pad = c.padding();
+    // taps ky whose input row ky - top lies in [0, H): ky in [top, top + H) within [0, k)
+    int y0 = Math.max(0, pad.top());
+    int y1 = Math.min(k, pad.top() + in.height());
+    int x0 = Math.max(0, pad.left());
+    int x1 = Math.min(k, pad.left() + in.width());
+    int rows = y1 - y0;
+    int cols = x1 - x0;
+    // the input rows and columns those taps see: [y0 - top, y1 - top) and likewise
+    Operand<TFloat32> window = x;
+    if (rows != in.height() || cols != in.width()) {
+      window = tf.slice(x, tf.constant(new int[] {0, y0 - pad.top(), x0 - pad.left(), 0}),
+          tf.constant(new int[] {-1, rows, cols, -1}));
+    }
+    Operand<TFloat32> taps = w;
+    if (rows != k || cols != k) {
+      taps = tf.slice(w, tf.constant(new int[] {y0, x0, 0, 0}),
+          tf.constant(new int[] {rows, cols, -1, -1}));
+    }
+    int features = rows * cols * c.inChannels();
+    // NHWC [N, rows, cols, Cin] and HWIO [rows, cols, Cin, Cout] flatten in the same order
+    Operand<TFloat32> flat = tf.reshape(window, tf.constant(new int[] {-1, features}));
+    Operand<TFloat32> filter = tf.reshape(taps, tf.constant(new int[] {features,
+        c.outChannels()}));
+    return tf.reshape(tf.linalg.matMul(flat, filter),
+        tf.constant(new int[] {-1, 1, 1, c.outChannels()}));
   }
 
   private Operand<TFloat32> batchNorm(
@@ -409,14 +456,19 @@ public final class NetworkGraph {
       // every window keeps at least one pixel of the image, so minus infinity never wins
       x = padded(x, p, Float.NEGATIVE_INFINITY);
     }
-    int k = m.kernel();
-    int s = m.stride();
-    return tf.nn.maxPool(
-        x,
-        tf.constant(new int[] {1, k, k, 1}),
-        tf.constant(new int[] {1, s, s, 1}),
-        "VALID",
-        MaxPool.dataFormat("NHWC"));
+    long k = m.kernel();
+    long s = m.stride();
+    // The attribute form (MaxPool, not the MaxPoolV2 that tf.nn.maxPool emits): oneDNN takes it
+    // and its gradient over, about 10x faster forward and backward on small maps.
+    Scope scope = tf.scope();
+    Operation pool = scope.opBuilder("MaxPool", "MaxPool")
+        .addInput(x.asOutput())
+        .setAttr("ksize", new long[] {1, k, k, 1})
+        .setAttr("strides", new long[] {1, s, s, 1})
+        .setAttr("padding", "VALID")
+        .setAttr("data_format", "NHWC")
+        .build();
+    return pool.output(0);
   }
 
   /**

@@ -92,6 +92,23 @@ class LayerGradientsTest {
     return new NetworkSpec("grad-imported", layers, "fc");
   }
 
+  /**
+   * Convolutions whose output is one position (the graph builds them as a matrix product over the
+   * taps that see the input): 3x3/2 with padding on 2x2, 3x3/1 "same" on 1x1, a 1x1/2 downsample
+   * and a 3x3/2 with padding on the bottom and left only (its window starts inside the image).
+   */
+  private static NetworkSpec point() {
+    return new NetworkSpec("point", List.of(
+        new Layer.Input("input", new ActivationShape(3, 2, 2)),
+        new Layer.Conv2d("down", "input", 3, 4, 3, 2, 1, true),
+        new Layer.Conv2d("same", "down", 4, 5, 3, 1, 1, false),
+        new Layer.Conv2d("skip", "input", 3, 5, 1, 2, 0, false),
+        new Layer.Conv2d("asym", "input", 3, 5, 3, 2, new Padding(0, 1, 1, 0), 1, false),
+        new Layer.Add("sum", List.of("same", "skip", "asym")),
+        new Layer.Flatten("flat", "sum"),
+        new Layer.Dense("fc", "flat", 5, 3, true)), "fc");
+  }
+
   @Test
   void gradientsOfGroupedDepthwiseConcatPoolingAndRelu6MatchFiniteDifferences() {
     assertGradientsMatchFiniteDifferences(tiny());
@@ -100,6 +117,11 @@ class LayerGradientsTest {
   @Test
   void gradientsOfLrnAsymmetricPaddingAndCeilModePoolingMatchFiniteDifferences() {
     assertGradientsMatchFiniteDifferences(imported());
+  }
+
+  @Test
+  void gradientsOfConvolutionsOnOnePositionMatchFiniteDifferences() {
+    assertGradientsMatchFiniteDifferences(point());
   }
 
   private static void assertGradientsMatchFiniteDifferences(NetworkSpec spec) {
@@ -145,7 +167,7 @@ class LayerGradientsTest {
       float[] base = w.get(p.name()).data();
       SplittableRandom pick = new SplittableRandom(i);
       double largest = 0;
-      for (int trial = 0; trial < 6; trial++) {
+      for (int trial = 0; trial < 12; trial++) {
         int j = pick.nextInt(base.length);
         double up = referenceLoss(spec, with(w, p, j, base[j] + h), x, c);
         double down = referenceLoss(spec, with(w, p, j, base[j] - h), x, c);
