@@ -85,11 +85,17 @@ class ReadmeWalkthroughTest {
         "the walk-through serves");
   }
 
-  /** Also the blocks that are not run: a renamed command or option breaks the build. */
+  /**
+   * Also the blocks that are not run, and those of the documents the README links for the
+   * figures: a renamed command or option breaks the build.
+   */
   @Test
   void everyKeCommandInTheReadmeParses() throws Exception {
-    List<String[]> commands = ReadmeBlocks.read().keCommands();
+    List<String[]> commands = new ArrayList<>(ReadmeBlocks.read().keCommands());
     assertTrue(commands.size() > 20, "the README shows few ./ke commands: " + commands.size());
+    int readmeCommands = commands.size();
+    commands.addAll(ReadmeBlocks.read(Path.of("..", "docs", "bench.md")).keCommands());
+    assertTrue(commands.size() > readmeCommands, "docs/bench.md shows no ./ke commands");
     for (String[] args : commands) {
       assertDoesNotThrow(() -> new CommandLine(new Main()).parseArgs(args),
           "README command does not parse: ke " + String.join(" ", args));
