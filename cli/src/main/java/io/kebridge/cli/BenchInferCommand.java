@@ -110,8 +110,7 @@ public final class BenchInferCommand implements Runnable {
     PrintWriter console = command.commandLine().getOut();
     console.printf(Locale.ROOT, "ONNX Runtime, %d intra-op threads, spinning %s, %d warm-up and %d"
         + " timed runs per batch size%n", threads, spinning ? "on" : "off", warmup, iterations);
-    console.printf(Locale.ROOT, "CPU: %s, %d cores; %s%n", Reports.cpuModel(),
-        Runtime.getRuntime().availableProcessors(), CpuFeatures.describe());
+    console.println(CpuFeatures.machine());
     List<String> labels = new ArrayList<>();
     Map<String, List<LatencyResult>> all = new LinkedHashMap<>();
     List<String[]> pairs = new ArrayList<>();

@@ -223,6 +223,7 @@ public final class BenchServeCommand implements Runnable {
         out.printf(Locale.ROOT, "%s%s, model %s (versions %s), input %s %s, %s requests%n", where,
             embedded == null ? "" : " (in-process)", model, meta.versions, meta.input,
             java.util.Arrays.toString(shape), encoding);
+        out.println(CpuFeatures.machine());
         if (firstRequest) {
           FirstRequest.Result r = FirstRequest.measure(client, steadyRequests);
           if (r.error() != null) {

@@ -284,6 +284,7 @@ final class BenchSuite {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("cpu", Reports.cpuModel());
     m.put("cores", Runtime.getRuntime().availableProcessors());
+    m.put("isa", CpuFeatures.describe());
     m.put("java", System.getProperty("java.runtime.version"));
     m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
     m.put("ke_bridge", Main.version());
@@ -291,7 +292,7 @@ final class BenchSuite {
   }
 
   private static String machineLine() {
-    return Reports.cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores, Java "
-        + System.getProperty("java.runtime.version");
+    return Reports.cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
+        + CpuFeatures.describe() + ", Java " + System.getProperty("java.runtime.version");
   }
 }

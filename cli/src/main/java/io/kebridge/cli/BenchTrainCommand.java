@@ -137,6 +137,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
         "bench train: %s %s, %d classes, batch %d, threads %d; %d warm-up steps, %d windows x %d"
             + " steps%n", spec.architecture(), shape, classes, batchSize, threads, warmupSteps,
         windows, steps);
+    out.println(CpuFeatures.machine());
     out.flush();
     if (profile > 0) {
       StepProfile.Result p = StepProfile.run(spec, batchSize, threads, warmupSteps, profile);

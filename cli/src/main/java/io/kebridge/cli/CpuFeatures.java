@@ -12,7 +12,8 @@ import java.util.Set;
 /**
  * The CPU instruction set extensions INT8 speed depends on, from {@code /proc/cpuinfo}: AVX2 (8-bit
  * products through 16-bit sums, which can saturate), AVX-512, VNNI (8-bit dot products in one
- * instruction, AVX-512 or AVX form) and AMX (matrix tiles). Printed beside every INT8 figure.
+ * instruction, AVX-512 or AVX form) and AMX (matrix tiles). Printed, with the CPU model, beside
+ * every benchmark figure ({@link #machine()}).
  */
 final class CpuFeatures {
   /** The flags reported, in the order of the gains they bring to INT8. */
@@ -49,5 +50,14 @@ final class CpuFeatures {
     }
     return (have.isEmpty() ? "none of " + FLAGS : String.join(" ", have))
         + (lack.isEmpty() ? "" : " (no " + String.join(", ", lack) + ")");
+  }
+
+  /**
+   * The line every benchmark prints before its figures: {@code CPU: MODEL, N cores; avx2 ...
+   * (no ...)}, since figures from different machines are comparable only as ratios.
+   */
+  static String machine() {
+    return "CPU: " + Reports.cpuModel() + ", " + Runtime.getRuntime().availableProcessors()
+        + " cores; " + describe();
   }
 }

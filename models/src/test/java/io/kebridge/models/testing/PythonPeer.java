@@ -2,6 +2,8 @@ package io.kebridge.models.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -76,24 +78,49 @@ public final class PythonPeer {
   public static Result run(int seconds, String code, String... args) {
     List<String> cmd = new ArrayList<>(List.of("python3", "-c", code));
     cmd.addAll(List.of(args));
+    Path out;
+    try {
+      out = Files.createTempFile("python-peer", ".log");
+    } catch (IOException e) {
+      return new Result(-1, "no temporary file for python3's output: " + e.getMessage());
+    }
+    // the output goes to a file, not a pipe: a pipe read to its end would wait past the time
+    // limit for a Python that hangs, and one read only at the end would fill and block Python
     Process p;
     try {
-      p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
     } catch (IOException e) {
+      deleteQuietly(out);
       return new Result(-1, "python3 cannot be started: " + e.getMessage());
     }
     try {
-      byte[] out = p.getInputStream().readAllBytes();
       if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return new Result(-1, "python3 timed out");
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        return new Result(-1, "python3 timed out after " + seconds + " s: " + read(out));
       }
-      return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      return new Result(-1, e.getMessage());
+      return new Result(p.exitValue(), read(out));
     } catch (InterruptedException e) {
+      p.destroyForcibly();
       Thread.currentThread().interrupt();
       return new Result(-1, "interrupted");
+    } finally {
+      deleteQuietly(out);
+    }
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "(python3's output cannot be read: " + e.getMessage() + ")";
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException ignored) {
+      // a leftover temporary file is harmless
     }
   }
 }

@@ -2,13 +2,12 @@ package io.kebridge.onnx.quantize;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kebridge.models.data.Dataset;
-import io.kebridge.onnx.Python;
+import io.kebridge.models.testing.PythonPeer;
 import io.kebridge.onnx.graph.OnnxFiles;
 import io.kebridge.onnx.runtime.OrtForward;
 import io.kebridge.onnx.runtime.OrtSettings;
@@ -16,6 +15,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,8 +36,7 @@ class OrtPythonPeerTest {
 
   @Test
   void onnxRuntimesOwnQuantiserAgreesWithKeBridge(@TempDir Path dir) throws Exception {
-    assumeTrue(Python.has("onnx, onnxruntime.quantization"),
-        "python3 with onnx and onnxruntime is not installed");
+    PythonPeer.assumeModules("onnx", "onnxruntime.quantization=onnxruntime");
     TrainedDigits net = TrainedDigits.get();
     ModelProto folded = net.floatModel(true);
     CalibrationSet calibration = net.calibration(128);
@@ -62,12 +61,12 @@ class OrtPythonPeerTest {
     ByteBuffer lb = ByteBuffer.allocate(labels.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     lb.asIntBuffer().put(labels);
     Files.write(dir.resolve("labels.bin"), lb.array());
-    Path script = dir.resolve("ort_peer.py");
+    String script;
     try (InputStream in = getClass().getResourceAsStream("ort_peer.py")) {
-      Files.copy(in, script);
+      script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
     var shape = net.spec.input().shape();
-    Python.Result r = Python.run(script.toString(), dir.resolve("fp32.onnx").toString(),
+    PythonPeer.Result r = PythonPeer.run(300, script, dir.resolve("fp32.onnx").toString(),
         dir.resolve("int8.onnx").toString(), dir.resolve("calib.bin").toString(),
         dir.resolve("test.bin").toString(), dir.resolve("labels.bin").toString(),
         dir.resolve("java.bin").toString(), Integer.toString(shape.channels()),
