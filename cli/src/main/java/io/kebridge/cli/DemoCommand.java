@@ -22,10 +22,11 @@ import io.kebridge.training.ke.KeConfig;
 import io.kebridge.training.report.HtmlReport;
 import io.kebridge.training.results.KeResult;
 import io.kebridge.training.report.ReportSection;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,7 +40,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,7 +50,9 @@ import picocli.CommandLine.Spec;
  * slim network out, exports dense and slim ONNX models (with parity checks) into a model
  * repository, serves it on a free loopback port, classifies real test images through the V2 API,
  * and prints dense vs slim accuracy, cost and latency with the report's path. Each step is the
- * same {@code ke} command a user would type, so the demo shows exactly what they would get.
+ * same {@code ke} command a user would type, so the demo shows exactly what they would get. It
+ * leaves sample images and request bodies ({@link DemoSamples}) for the user's own requests and
+ * says how to serve again; {@code --keep-serving} keeps its server up on ke serve's ports.
  */
 @Command(
     name = "demo",
@@ -58,6 +60,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Train with KE, prune, export dense and slim ONNX with parity checks, serve them, and",
       "classify real test images through the V2 API, on the embedded data, in a few minutes.",
+      "Leaves OUT/samples: one test image per class (sample-3-dress.png, ...) and request.json,",
+      "a V2 /infer body for the first of them. --keep-serving then serves until Ctrl-C.",
       "Re-running with the same --out resumes the training and redoes the later steps."
     })
 public final class DemoCommand implements Runnable {
@@ -66,6 +70,10 @@ public final class DemoCommand implements Runnable {
 
   static final String DENSE_MODEL = "ke-dense";
   static final String SLIM_MODEL = "ke-slim";
+
+  /** The ports a kept server listens on: ke serve's defaults, which the README's examples use. */
+  static final int KEEP_SERVING_PORT = 8000;
+  static final int KEEP_SERVING_GRPC_PORT = 8001;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -107,12 +115,22 @@ public final class DemoCommand implements Runnable {
       description = "Test images to classify through the server (default: ${DEFAULT-VALUE}).")
   int images;
 
-  @Option(names = "--port", defaultValue = "0", paramLabel = "PORT",
-      description = "Server port on 127.0.0.1 (default: a free one).")
-  int port;
+  @Option(names = "--port", paramLabel = "PORT",
+      description = "REST port of the demo's server on 127.0.0.1 (default: a free one; "
+          + "with --keep-serving " + KEEP_SERVING_PORT + ", as ke serve, so that the README's "
+          + "requests work as written).")
+  Integer port;
+
+  @Option(names = "--grpc-port", paramLabel = "PORT",
+      description = "gRPC port of the demo's server (default: a free one; with --keep-serving "
+          + KEEP_SERVING_GRPC_PORT + ").")
+  Integer grpcPort;
 
   @Option(names = "--keep-serving",
-      description = "Keep the server running after the demo until Ctrl-C.")
+      description = "Keep serving the model repository after the demo until Ctrl-C, on "
+          + "127.0.0.1:" + KEEP_SERVING_PORT + " (REST) and " + KEEP_SERVING_GRPC_PORT
+          + " (gRPC) unless --port/--grpc-port say otherwise; the ports are checked before "
+          + "training.")
   boolean keepServing;
 
   @Spec CommandLine.Model.CommandSpec command;
@@ -127,6 +145,10 @@ public final class DemoCommand implements Runnable {
       throw new CommandLine.ParameterException(command.commandLine(),
           "--images, --generations and --epochs must be at least 1");
     }
+    int restPort = port != null ? port : keepServing ? KEEP_SERVING_PORT : 0;
+    int rpcPort = grpcPort != null ? grpcPort : keepServing ? KEEP_SERVING_GRPC_PORT : 0;
+    checkPort("--port", restPort);
+    checkPort("--grpc-port", rpcPort);
     PrintWriter console = command.commandLine().getOut();
     prepareFolder();
     Path runDir = out.resolve("run");
@@ -148,34 +170,50 @@ public final class DemoCommand implements Runnable {
     Path slimFile = repo.resolve(SLIM_MODEL).resolve("1").resolve(ModelRepository.MODEL_FILE);
 
     CostComparison cost = CostComparison.read(slimDir.resolve(SlimFolder.COST_JSON));
-    Latency latency = cost.latency();
-
-    step(console, 4, "serve: the repository over the V2 protocol on 127.0.0.1");
-    List<Answer> answers;
-    InferenceServer server =
-        InferenceServer.start(ServerConfig.builder(repo).host("127.0.0.1").port(port)
-            .grpcPort(0).build());
-    try {
-      console.printf(Locale.ROOT, "serving %s at %s%n", repo, server.url());
-      answers = classify(console, server.url(), RunDirectory.open(runDir).card(),
-          trained.dataset());
-    } catch (RuntimeException e) {
-      server.close();
-      throw e;
-    }
 
     Map<String, Map<String, String>> exported = new LinkedHashMap<>();
     exported.put(DENSE_MODEL, Reports.metadata(denseFile));
     exported.put(SLIM_MODEL, Reports.metadata(slimFile));
     ModelCard denseCard = ModelCard.fromMetadata(exported.get(DENSE_MODEL));
     ModelCard slimCard = ModelCard.fromMetadata(exported.get(SLIM_MODEL));
-    List<ReportSection> sections = List.of(
-        Reports.costSection(cost, denseCard.accuracy(), slimCard.accuracy()),
-        Reports.paritySection(exported),
-        answersSection(answers),
-        Reports.environmentSection());
-    HtmlReport.write(runDir, trained, result, sections);
 
+    step(console, 4, "serve: the repository over the V2 protocol on 127.0.0.1");
+    Dataset test = Datasets.load(trained.dataset()).test();
+    DemoSamples.Written samples =
+        DemoSamples.write(out.resolve(DemoSamples.FOLDER), test, slimCard);
+    console.printf(Locale.ROOT, "wrote %s: %d test images, one per class (%s, ...), and %s, "
+            + "the /infer body of %s%n", samples.folder(), samples.samples().size(),
+        samples.samples().get(0).file().getFileName(), samples.request().getFileName(),
+        samples.samples().get(0).file().getFileName());
+    try (InferenceServer server = InferenceServer.start(ServerConfig.builder(repo)
+        .host("127.0.0.1").port(restPort).grpcPort(rpcPort).build())) {
+      console.printf(Locale.ROOT, "serving %s at %s%n", repo, server.url());
+      List<Answer> answers = classify(console, server.url(), RunDirectory.open(runDir).card(),
+          test);
+      HtmlReport.write(runDir, trained, result, List.of(
+          Reports.costSection(cost, denseCard.accuracy(), slimCard.accuracy()),
+          Reports.paritySection(exported),
+          answersSection(answers),
+          Reports.environmentSection()));
+      summary(console, cost, denseCard, slimCard);
+      console.printf(Locale.ROOT, "report: %s%n",
+          runDir.resolve(HtmlReport.FILE).toAbsolutePath());
+      console.printf(Locale.ROOT, "model repository: %s%n", repo.toAbsolutePath());
+      whatNext(console, repo, samples);
+      if (keepServing) {
+        console.printf(Locale.ROOT, "%nserving %s until Ctrl-C: REST %s, gRPC %s%n", repo,
+            server.url(), server.grpcTarget());
+        console.printf(Locale.ROOT, "try: %s%n", classifyExample(server.url(), samples));
+        console.flush();
+        UntilStopped.serve(server, console, "ke demo");
+      }
+    }
+  }
+
+  /** Dense beside slim: accuracy, size, cost and latency. */
+  private static void summary(PrintWriter console, CostComparison cost, ModelCard denseCard,
+      ModelCard slimCard) {
+    Latency latency = cost.latency();
     console.println();
     console.println("== summary ==");
     console.printf(Locale.ROOT, "%-8s %10s %14s %16s %14s%n", "network", "accuracy", "params",
@@ -188,21 +226,60 @@ public final class DemoCommand implements Runnable {
         latency.slimMedianMs());
     console.printf(Locale.ROOT, "slim: %.1f%% fewer Ops, %.2fx faster on ONNX Runtime%n",
         cost.opsReductionPercent(), latency.speedup());
-    console.printf(Locale.ROOT, "report: %s%n", runDir.resolve(HtmlReport.FILE).toAbsolutePath());
-    console.printf(Locale.ROOT, "model repository: %s (serve it with: ke serve %s)%n",
-        repo.toAbsolutePath(), repo);
-    console.flush();
-    if (keepServing) {
-      console.printf(Locale.ROOT, "serving at %s until Ctrl-C%n", server.url());
-      console.flush();
-      Runtime.getRuntime().addShutdownHook(new Thread(server::close));
-      try {
-        Thread.currentThread().join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+  }
+
+  /** Where the samples are and, unless the server stays up, how to serve them again. */
+  private void whatNext(PrintWriter console, Path repo, DemoSamples.Written samples) {
+    console.printf(Locale.ROOT, "samples: %s (%s ... %s, %s, %s)%n", samples.folder(),
+        samples.samples().get(0).file().getFileName(),
+        samples.samples().get(samples.samples().size() - 1).file().getFileName(),
+        samples.request().getFileName(), samples.classificationRequest().getFileName());
+    if (!keepServing) {
+      String ke = program();
+      console.printf(Locale.ROOT, "serve them again: %s serve %s --port %d --grpc-port %d "
+              + "(or: %s demo --keep-serving), then%n", ke, repo, KEEP_SERVING_PORT,
+          KEEP_SERVING_GRPC_PORT, ke);
+      console.printf(Locale.ROOT, "  %s%n",
+          classifyExample("http://localhost:" + KEEP_SERVING_PORT, samples));
     }
-    server.close();
+    console.flush();
+  }
+
+  /** A curl line that sends the first sample PNG to the slim model's classify endpoint. */
+  private static String classifyExample(String url, DemoSamples.Written samples) {
+    String host = url.replaceFirst("^http://", "");
+    return "curl -s '" + host + "/v2/models/" + SLIM_MODEL + "/classify?top_k=3' -H "
+        + "'Content-Type: image/png' --data-binary @" + samples.samples().get(0).file();
+  }
+
+  /**
+   * How the user started ke, for commands they can paste: the {@code ./ke} launcher passes its
+   * own path in {@code KE_PROGRAM}; elsewhere (an image's {@code ke}, a test) it is {@code ke}.
+   */
+  static String program() {
+    String p = System.getenv("KE_PROGRAM");
+    return p == null || p.isBlank() ? "ke" : p;
+  }
+
+  /**
+   * A kept server must get its fixed port, so a busy one is reported before minutes of training
+   * rather than after them. Port 0 (any free one) needs no check.
+   */
+  private void checkPort(String option, int p) {
+    if (p < 0 || p > 65535) {
+      throw new CommandLine.ParameterException(command.commandLine(),
+          option + " must be between 0 and 65535, not " + p);
+    }
+    if (p == 0) {
+      return;
+    }
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), p));
+    } catch (IOException e) {
+      throw new ModelException("port " + p + " on 127.0.0.1 is in use (another ke serve or ke "
+          + "demo?): stop it, or pass another " + option);
+    }
   }
 
   private static double orZero(Double d) {
@@ -263,7 +340,7 @@ public final class DemoCommand implements Runnable {
       ObjectNode marker = JSON.createObjectNode().put("data", data).put("arch", arch)
           .put("generations", generations).put("epochs", epochs).put("seed", seed);
       AtomicFiles.writeString(out.resolve(MARKER), marker.toPrettyString());
-      for (String derived : new String[] {"slim", "repository"}) {
+      for (String derived : new String[] {"slim", "repository", DemoSamples.FOLDER}) {
         Folders.deleteTree(out.resolve(derived));
       }
     } catch (IOException e) {
@@ -272,8 +349,7 @@ public final class DemoCommand implements Runnable {
   }
 
   /** Sends real test images to the server: PNG through /classify, tensors through /infer. */
-  private List<Answer> classify(PrintWriter console, String url, ModelCard card, String dataset) {
-    Dataset test = Datasets.load(dataset).test();
+  private List<Answer> classify(PrintWriter console, String url, ModelCard card, Dataset test) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     int n = Math.min(images, test.size());
     int[] chosen = new int[n];
@@ -292,7 +368,7 @@ public final class DemoCommand implements Runnable {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(
                 URI.create(url + "/v2/models/" + SLIM_MODEL + "/classify?top_k=3"))
             .header("Content-Type", "image/png")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(png(pixels, test.shape())))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(DemoSamples.png(pixels, test.shape())))
             .build(), HttpResponse.BodyHandlers.ofString());
         JsonNode body = JSON.readTree(r.body());
         if (r.statusCode() != 200) {
@@ -366,30 +442,6 @@ public final class DemoCommand implements Runnable {
       labels[i] = card.labels().get(best);
     }
     return labels;
-  }
-
-  /** An 8-bit PNG of a [0, 1] channel-major image, as a user's photo would arrive. */
-  static byte[] png(float[] chw, ActivationShape s) throws IOException {
-    int h = s.height();
-    int w = s.width();
-    BufferedImage im = new BufferedImage(w, h,
-        s.channels() == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
-    for (int y = 0; y < h; y++) {
-      for (int x = 0; x < w; x++) {
-        int p = y * w + x;
-        if (s.channels() == 1) {
-          im.getRaster().setSample(x, y, 0, Math.round(chw[p] * 255));
-        } else {
-          int r = Math.round(chw[p] * 255);
-          int g = Math.round(chw[h * w + p] * 255);
-          int b = Math.round(chw[2 * h * w + p] * 255);
-          im.setRGB(x, y, (r << 16) | (g << 8) | b);
-        }
-      }
-    }
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    ImageIO.write(im, "png", bytes);
-    return bytes.toByteArray();
   }
 
   private static ReportSection answersSection(List<Answer> answers) {

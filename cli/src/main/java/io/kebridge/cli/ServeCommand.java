@@ -6,7 +6,6 @@ import io.kebridge.serve.config.ServerCommandLine;
 import io.kebridge.serve.config.ServerConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -54,30 +53,11 @@ public final class ServeCommand implements Runnable {
     ServerConfig settings = b.build();
     PrintWriter out = command.commandLine().getOut();
     InferenceServer server = InferenceServer.start(settings);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      server.close();
-      stopped.countDown();
-    }, "ke-serve-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
     out.printf("ke serve: %d model(s) from %s on %s%s%s%n", server.repository().models().size(),
         settings.repository(), server.url(),
         server.grpcTarget() == null ? "" : " and grpc " + server.grpcTarget(),
         settings.token() == null ? "" : " (bearer token required)");
     out.flush();
-    try {
-      stopped.await();
-    } catch (InterruptedException e) {
-      // Stopped from inside the JVM (an embedding program or a test): same graceful path.
-      server.close();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // the JVM is exiting anyway; the hook closes the server a second time, harmlessly
-      }
-      out.println("ke serve: stopped");
-      out.flush();
-      Thread.currentThread().interrupt();
-    }
+    UntilStopped.serve(server, out, "ke serve");
   }
 }

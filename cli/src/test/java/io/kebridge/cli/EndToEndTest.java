@@ -53,7 +53,7 @@ class EndToEndTest {
     ModelCard card = ModelCard.fromMetadata(Reports.metadata(slimOnnx));
     assertEquals("slim", card.network());
     Dataset test = Datasets.load("digits").test();
-    byte[] png = DemoCommand.png(test.image(7), test.shape());
+    byte[] png = DemoSamples.png(test.image(7), test.shape());
 
     // What the model itself says about exactly the pixels the PNG carries.
     float[] pixels = ImageFolders.toInput(ImageIO.read(new ByteArrayInputStream(png)), 1, 8, 8);

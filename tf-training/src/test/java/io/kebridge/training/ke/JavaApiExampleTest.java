@@ -12,7 +12,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's "training from Java code" example, kept compiling and running here. */
+/**
+ * The API of the README's "training from Java code" example, run here in its own module (cli's
+ * ReadmeWalkthroughTest compiles and runs the README's file itself, as a reader would).
+ */
 class JavaApiExampleTest {
 
   @Test
