@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
+import io.kebridge.models.card.CardKey;
 import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.card.NetworkKind;
 import io.kebridge.models.data.ChannelStats;
 import io.kebridge.models.data.DataSplits;
 import io.kebridge.models.data.Dataset;
@@ -488,25 +490,21 @@ public final class GenerationLoop {
   }
 
   private ModelCard card(Setup s, int gen, Double accuracy) {
-    Map<String, String> extra = new LinkedHashMap<>();
-    extra.put("dataset", config.dataset());
-    extra.put("seed", Long.toString(config.seed()));
-    extra.put("per_class", Integer.toString(config.perClass()));
-    extra.put("train_images", Integer.toString(s.train.size()));
-    extra.put("trainer", "ke-bridge tf-training (" + label() + ")");
-    return new ModelCard(
-        s.spec.architecture(),
-        "dense",
-        s.plan.describe(),
-        gen,
-        s.train.classNames(),
-        s.train.shape(),
-        "NCHW",
-        s.stats.mean(),
-        s.stats.std(),
-        accuracy,
-        version(),
-        extra);
+    return ModelCard.builder(s.train.classNames(), s.train.shape())
+        .architecture(s.spec.architecture())
+        .network(NetworkKind.DENSE)
+        .split(s.plan.describe())
+        .generation(gen)
+        .normalization(s.stats)
+        .accuracy(accuracy)
+        .version(version())
+        .set(CardKey.DATASET, config.dataset())
+        .set(CardKey.SEED, Long.toString(config.seed()))
+        .set(CardKey.PER_CLASS, Integer.toString(config.perClass()))
+        .set(CardKey.TRAIN_IMAGES, Integer.toString(s.train.size()))
+        .set(CardKey.TRAINER, "ke-bridge tf-training (" + label() + ")")
+        .set(CardKey.CONFIG_HASH, config.hash())
+        .build();
   }
 
   private static String version() {

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.kebridge.models.ModelException;
 import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
+import io.kebridge.models.card.SourceFile;
 import io.kebridge.models.split.SplitPlan;
 import io.kebridge.models.split.WelsPlan;
 import io.kebridge.training.TrainingException;
@@ -21,6 +22,7 @@ import io.kebridge.training.graph.TfDevice;
 import io.kebridge.training.optim.LrSchedule;
 import io.kebridge.training.results.Baseline;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -198,6 +200,15 @@ public record KeConfig(
     } catch (IOException e) {
       throw new TrainingException("cannot encode the training config: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The SHA-256 of {@link #toJson()}'s UTF-8 bytes, which is what a run's {@code config.json}
+   * holds: the config hash its model card records ({@code ke.config_hash}), checkable with {@code
+   * sha256sum config.json}.
+   */
+  public String hash() {
+    return SourceFile.sha256(toJson().getBytes(StandardCharsets.UTF_8));
   }
 
   /** The file that holds a run's config inside its run directory. */
