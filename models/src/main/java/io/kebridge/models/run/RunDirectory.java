@@ -180,17 +180,12 @@ public final class RunDirectory {
    *     generation has no card to describe it
    */
   public StoredNetwork network(Integer generation) {
+    Path file = networkFile(generation);
     NetworkSpec spec = spec();
     ModelCard card = hasCard() ? card() : null;
-    if (generation == null && Files.isRegularFile(weightsFile())) {
-      return new StoredNetwork(spec, SafeTensors.read(weightsFile()).weights(), card,
-          weightsFile(), SourceFile.of(weightsFile(), dir), null);
-    }
-    if (generations().isEmpty()) {
-      throw new ModelException(Files.isRegularFile(weightsFile())
-          ? dir + " is a slim or imported folder (weights.safetensors, no generations): it has no"
-              + " generation " + generation
-          : dir + " has neither weights.safetensors nor finished generations");
+    if (file.equals(weightsFile())) {
+      return new StoredNetwork(spec, SafeTensors.read(file).weights(), card, file,
+          SourceFile.of(file, dir), null);
     }
     if (card == null) {
       card(); // fails naming the missing file
@@ -200,8 +195,32 @@ public final class RunDirectory {
     GenerationRecord record = GenerationRecord.fromMetadata(g, contents.metadata());
     ModelCard dense = card.toBuilder().network(NetworkKind.DENSE).generation(g)
         .accuracy(record.denseAccuracy()).build();
-    return new StoredNetwork(spec, contents.weights(), dense, generationWeightsFile(g),
-        SourceFile.of(generationWeightsFile(g), dir), record);
+    return new StoredNetwork(spec, contents.weights(), dense, file, SourceFile.of(file, dir),
+        record);
+  }
+
+  /**
+   * The weights file {@link #network} reads for {@code generation}, without reading it.
+   *
+   * @throws ModelException when the folder has neither weights nor that generation
+   */
+  public Path networkFile(Integer generation) {
+    if (generation == null && Files.isRegularFile(weightsFile())) {
+      return weightsFile();
+    }
+    if (generations().isEmpty()) {
+      throw new ModelException(Files.isRegularFile(weightsFile())
+          ? dir + " is a slim or imported folder (weights.safetensors, no generations): it has no"
+              + " generation " + generation
+          : dir + " has neither weights.safetensors nor finished generations");
+    }
+    int g = generation != null ? generation : latestGeneration();
+    Path f = generationWeightsFile(g);
+    if (!Files.isRegularFile(f)) {
+      throw new ModelException(dir + " has no weights for generation " + g + " (generations: "
+          + generations() + ")");
+    }
+    return f;
   }
 
   /** Generations that have weights, ascending. */

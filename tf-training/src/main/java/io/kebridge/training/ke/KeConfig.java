@@ -42,6 +42,7 @@ public record KeConfig(
     String architecture,
     int width,
     String stem,
+    InitSource initFrom,
     int generations,
     int epochs,
     int batchSize,
@@ -67,6 +68,12 @@ public record KeConfig(
     int threads,
     List<Baseline> baselines) {
 
+  /**
+   * The architecture that is the network of {@link #initFrom()} itself (the default when a run
+   * starts from one), re-targeted to the data's classes and image size where it allows.
+   */
+  public static final String SOURCE_ARCHITECTURE = "source";
+
   private static final ObjectMapper JSON =
       JsonMapper.builder()
           .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
@@ -80,7 +87,7 @@ public record KeConfig(
   public KeConfig {
     baselines = List.copyOf(baselines == null ? List.of() : baselines);
     validate(
-        dataset, perClass, architecture, width, stem, generations, epochs, batchSize,
+        dataset, perClass, architecture, width, stem, initFrom, generations, epochs, batchSize,
         learningRate, momentum, weightDecay, labelSmoothing, schedule, warmupEpochs, stepEpochs,
         stepGamma, split, redrawSplit, reinit, seed, augment, flip, cropPadding, evalEvery,
         evalSubset, evalBatchSize, device, threads, baselines);
@@ -92,16 +99,26 @@ public record KeConfig(
    */
   private static void validate(
       String dataset, int perClass, String architecture, int width, String stem,
-      int generations, int epochs, int batchSize, double learningRate, double momentum,
+      InitSource initFrom, int generations, int epochs, int batchSize, double learningRate,
+      double momentum,
       double weightDecay, double labelSmoothing, LrSchedule.Kind schedule, int warmupEpochs,
       int stepEpochs, double stepGamma, String split, boolean redrawSplit, ReinitRule reinit,
       long seed, boolean augment, boolean flip, int cropPadding, int evalEvery, int evalSubset,
       int evalBatchSize, TfDevice device, int threads, List<Baseline> baselines) {
     need(dataset != null && !dataset.isBlank(), "a dataset is required");
     need(perClass >= 0, "per-class must be >= 0 (0 = all images), got " + perClass);
-    need(architecture != null && Architectures.NAMES.contains(architecture.toLowerCase(Locale.ROOT)),
-        "unknown architecture '" + architecture + "', expected one of " + Architectures.NAMES);
+    boolean source = SOURCE_ARCHITECTURE.equals(architecture);
+    need(architecture != null && (source
+            || Architectures.NAMES.contains(architecture.toLowerCase(Locale.ROOT))),
+        "unknown architecture '" + architecture + "', expected one of " + Architectures.NAMES
+            + (initFrom != null ? " or " + SOURCE_ARCHITECTURE + " (the network of --init-from)"
+                : ""));
+    need(!source || initFrom != null, "architecture '" + SOURCE_ARCHITECTURE + "' is the network"
+        + " of --init-from; give --init-from DIR or a built-in architecture");
     need(width >= 0, "width must be >= 0 (0 = the architecture's default), got " + width);
+    need(!source || width == 0 && "auto".equalsIgnoreCase(stem), "--width and --stem build a"
+        + " built-in architecture; the network of --init-from keeps its own (give --arch NAME to"
+        + " build one and load the matching tensors into it)");
     need(generations >= 1, "generations must be >= 1, got " + generations);
     need(epochs >= 1, "epochs per generation must be >= 1, got " + epochs);
     need(batchSize >= 2, "batch size must be >= 2 (batch-norm needs two images), got " + batchSize);
@@ -171,6 +188,17 @@ public record KeConfig(
     if (!ok) {
       throw new TrainingException(message);
     }
+  }
+
+  /**
+   * This config with its {@link #initFrom()} resolved (its weights file named and hashed), which
+   * is what a run records; the config itself when it has none or already resolved it.
+   *
+   * @throws TrainingException when the folder holds no network
+   */
+  public KeConfig resolved() {
+    return initFrom == null || initFrom.resolved() ? this
+        : toBuilder().initFrom(initFrom.resolve()).build();
   }
 
   /** The split plan this config asks for. */
@@ -280,7 +308,11 @@ public record KeConfig(
           JSON.readerFor(KeConfig.class)
               .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
               .readValue(tree);
-      return read.toBuilder();
+      Builder b = read.toBuilder();
+      if (!tree.has("architecture")) {
+        b.architecture(null); // the default follows initFrom, which options may still set
+      }
+      return b;
     } catch (IOException e) {
       if (e.getCause() instanceof TrainingException t) {
         throw new TrainingException("invalid config file " + source + ": " + t.getMessage(), t);
@@ -301,9 +333,10 @@ public record KeConfig(
   public static final class Builder {
     private String dataset = "fashion-mnist-small";
     private int perClass = 0;
-    private String architecture = "small-cnn";
+    private String architecture = null;
     private int width = 0;
     private String stem = "auto";
+    private InitSource initFrom = null;
     private int generations = 3;
     private int epochs = 10;
     private int batchSize = 32;
@@ -337,6 +370,7 @@ public record KeConfig(
       architecture = c.architecture;
       width = c.width;
       stem = c.stem;
+      initFrom = c.initFrom;
       generations = c.generations;
       epochs = c.epochs;
       batchSize = c.batchSize;
@@ -375,9 +409,24 @@ public record KeConfig(
       return this;
     }
 
-    /** Architecture (default {@code small-cnn}: trains in seconds on 2 cores). */
+    /**
+     * Architecture (default {@code small-cnn}: trains in seconds on 2 cores; with {@link
+     * #initFrom} {@value KeConfig#SOURCE_ARCHITECTURE}, the network of the weights). A built-in
+     * architecture with {@code initFrom} is built for the data and loads every tensor of the
+     * source whose name and shape match.
+     */
     public Builder architecture(String v) {
       architecture = v;
+      return this;
+    }
+
+    /**
+     * Start generation 1 from another network's weights (default none: He-normal): an imported or
+     * slim folder, or a run folder's generation. Every tensor whose name and shape match is
+     * loaded; the rest (a classifier with another class count) keeps its fresh initialisation.
+     */
+    public Builder initFrom(InitSource v) {
+      initFrom = v;
       return this;
     }
 
@@ -570,8 +619,10 @@ public record KeConfig(
 
     /** The config; fails with the first invalid value. */
     public KeConfig build() {
+      String arch = architecture != null ? architecture
+          : initFrom != null ? SOURCE_ARCHITECTURE : "small-cnn";
       return new KeConfig(
-          dataset, perClass, architecture, width, stem, generations, epochs, batchSize,
+          dataset, perClass, arch, width, stem, initFrom, generations, epochs, batchSize,
           learningRate, momentum, weightDecay, labelSmoothing, schedule, warmupEpochs, stepEpochs,
           stepGamma, split, redrawSplit, reinit, seed, augment, flip, cropPadding, evalEvery,
           evalSubset, evalBatchSize, device, threads, baselines);

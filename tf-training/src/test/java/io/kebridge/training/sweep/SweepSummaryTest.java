@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.kebridge.models.card.NetworkKind;
 import io.kebridge.models.run.GenerationRecord;
 import io.kebridge.training.ke.KeConfig;
 import io.kebridge.training.results.Baseline;
@@ -77,7 +76,7 @@ class SweepSummaryTest {
 
     // KE dense - long, paired by seed: -0.05, -0.02, -0.03
     SweepSummary.Difference dense = split.differences().get(0);
-    assertEquals(NetworkKind.DENSE, dense.network());
+    assertEquals("dense", dense.network());
     assertEquals("long", dense.control());
     assertEquals(2, dense.generation());
     double m = -0.1 / 3;
