@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import java.io.CharConversionException;
+import java.nio.charset.CharacterCodingException;
 
 /**
  * One line that says what is wrong with a JSON or YAML document, for error messages that name
@@ -20,8 +22,37 @@ public final class JsonErrors {
    * rows[2].config"}).
    */
   public static String describe(Exception e) {
+    String reason = reason(e);
+    if (e instanceof JsonProcessingException j && !reason.equals("is empty")) {
+      JsonLocation at = j.getLocation();
+      if (at != null && at.getLineNr() > 0) {
+        return reason + " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+      }
+    }
+    return reason;
+  }
+
+  /**
+   * The whole message for a file that could not be read: {@code "the run's config /r/config.json
+   * is empty"}, or {@code "... is not valid: Unexpected end-of-input ... at line 3, column 1"}.
+   *
+   * @param what what the file is, for the reader ({@code the run's config})
+   */
+  public static String sentence(String what, Object file, Exception e) {
+    String reason = describe(e);
+    return what + " " + file + (reason.startsWith("is ") ? " " + reason
+        : " is not valid: " + reason);
+  }
+
+  /** {@link #describe} without the line and column (for text whose lines are counted apart). */
+  public static String reason(Exception e) {
     if (e instanceof MismatchedInputException m && isEndOfInput(m)) {
       return "is empty";
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof CharacterCodingException || t instanceof CharConversionException) {
+        return "is not UTF-8 text";
+      }
     }
     if (!(e instanceof JsonProcessingException j)) {
       return oneLine(e.getMessage() == null ? e.toString() : e.getMessage());
@@ -30,10 +61,6 @@ public final class JsonErrors {
     String path = e instanceof JsonMappingException jm ? path(jm) : "";
     if (!path.isEmpty()) {
       b.append(" in ").append(path);
-    }
-    JsonLocation at = j.getLocation();
-    if (at != null && at.getLineNr() > 0) {
-      b.append(" at line ").append(at.getLineNr()).append(", column ").append(at.getColumnNr());
     }
     return b.toString();
   }

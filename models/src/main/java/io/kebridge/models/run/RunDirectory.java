@@ -149,8 +149,8 @@ public final class RunDirectory {
     try {
       m = JSON.readValue(f.toFile(), new TypeReference<TreeMap<String, String>>() {});
     } catch (IOException e) {
-      throw new ModelException("model card " + f + " is not a JSON object of ke.* keys: "
-          + JsonErrors.describe(e), e);
+      throw new ModelException(JsonErrors.sentence("model card", f, e)
+          + " (a JSON object of ke.* keys is expected)", e);
     }
     if (m == null) {
       throw new ModelException("model card " + f + " is not a JSON object of ke.* keys: null");
@@ -184,8 +184,8 @@ public final class RunDirectory {
     NetworkSpec spec = spec();
     ModelCard card = hasCard() ? card() : null;
     if (file.equals(weightsFile())) {
-      return new StoredNetwork(spec, SafeTensors.read(file).weights(), card, file,
-          SourceFile.of(file, dir), null);
+      return new StoredNetwork(spec, matching(SafeTensors.read(file).weights(), spec, file), card,
+          file, SourceFile.of(file, dir), null);
     }
     if (card == null) {
       card(); // fails naming the missing file
@@ -195,8 +195,21 @@ public final class RunDirectory {
     GenerationRecord record = GenerationRecord.fromMetadata(g, contents.metadata());
     ModelCard dense = card.toBuilder().network(NetworkKind.DENSE).generation(g)
         .accuracy(record.denseAccuracy()).build();
-    return new StoredNetwork(spec, contents.weights(), dense, file, SourceFile.of(file, dir),
-        record);
+    return new StoredNetwork(spec, matching(contents.weights(), spec, file), dense, file,
+        SourceFile.of(file, dir), record);
+  }
+
+  /**
+   * {@code weights}, checked to be the spec's: what a file holds bounds every tensor a tool then
+   * allocates for the network, whatever sizes a damaged spec.json claims.
+   */
+  private static Weights matching(Weights weights, NetworkSpec spec, Path file) {
+    try {
+      weights.checkMatches(spec);
+      return weights;
+    } catch (ModelException e) {
+      throw new ModelException(file + ": " + e.getMessage(), e);
+    }
   }
 
   /**

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import io.kebridge.models.ModelException;
 import io.kebridge.models.io.AtomicFiles;
+import io.kebridge.models.io.JsonErrors;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,22 +41,12 @@ public final class SpecJson {
       if (cause instanceof ModelException me) {
         throw me;
       }
-      throw new ModelException("invalid network spec: " + e.getOriginalMessage(), e);
+      throw new ModelException("invalid network spec: " + JsonErrors.describe(e), e);
     } catch (JsonProcessingException e) {
-      throw new ModelException("invalid network spec JSON: " + describe(e), e);
+      String reason = JsonErrors.describe(e);
+      throw new ModelException(reason.startsWith("is ") ? "the network spec " + reason
+          : "invalid network spec JSON: " + reason, e);
     }
-  }
-
-  /**
-   * Jackson's message without its source dump, with the line and column: what a person editing
-   * the file needs.
-   */
-  public static String describe(JsonProcessingException e) {
-    String m = e.getOriginalMessage().replaceAll("\\s*\\(start marker at .*$", "")
-        .replaceAll("\\s*at \\[Source:.*$", "");
-    var where = e.getLocation();
-    return where == null || where.getLineNr() < 0 ? m
-        : m + " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")";
   }
 
   /** Writes the spec atomically. */
@@ -71,7 +62,8 @@ public final class SpecJson {
     } catch (NoSuchFileException e) {
       throw new ModelException("network spec " + file + " does not exist");
     } catch (IOException e) {
-      throw new ModelException("cannot read network spec " + file + ": " + e.getMessage(), e);
+      throw new ModelException("cannot read network spec " + file + ": " + JsonErrors.describe(e),
+          e);
     }
     try {
       return fromJson(text);

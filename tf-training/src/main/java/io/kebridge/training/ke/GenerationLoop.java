@@ -12,6 +12,7 @@ import io.kebridge.models.data.DataSplits;
 import io.kebridge.models.data.Dataset;
 import io.kebridge.models.data.Datasets;
 import io.kebridge.models.io.AtomicFiles;
+import io.kebridge.models.io.JsonErrors;
 import io.kebridge.models.run.GenerationRecord;
 import io.kebridge.models.run.RunDirectory;
 import io.kebridge.models.run.StoredNetwork;
@@ -396,10 +397,15 @@ public final class GenerationLoop {
 
   private TrainingState parseState(Checkpoints.Checkpoint from) {
     try {
-      return JSON.readValue(from.state(), TrainingState.class);
+      TrainingState s = JSON.readValue(from.state(), TrainingState.class);
+      if (s == null || s.generation() < 1 || s.epochsDone() < 0) {
+        throw new TrainingException("checkpoint " + from.folder() + " has a corrupt state.json:"
+            + " no valid generation and epoch");
+      }
+      return s;
     } catch (IOException e) {
-      throw new TrainingException(
-          "checkpoint " + from.folder() + " has a corrupt state.json: " + e.getMessage(), e);
+      throw new TrainingException(JsonErrors.sentence("checkpoint state",
+          from.folder().resolve("state.json"), e), e);
     }
   }
 

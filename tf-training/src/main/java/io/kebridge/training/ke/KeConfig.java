@@ -15,6 +15,7 @@ import io.kebridge.models.ModelException;
 import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
 import io.kebridge.models.card.SourceFile;
+import io.kebridge.models.io.JsonErrors;
 import io.kebridge.models.split.SplitPlan;
 import io.kebridge.models.split.WelsPlan;
 import io.kebridge.training.TrainingException;
@@ -252,19 +253,41 @@ public record KeConfig(
     if (!Files.isRegularFile(file)) {
       throw new TrainingException(runDir + " is not a training run directory (no " + FILE + ")");
     }
+    String json;
     try {
-      return fromJson(Files.readString(file));
+      json = Files.readString(file);
     } catch (IOException e) {
-      throw new TrainingException("cannot read " + file + ": " + e.getMessage(), e);
+      throw new TrainingException("cannot read the run's config " + file + ": "
+          + JsonErrors.describe(e), e);
+    }
+    try {
+      KeConfig c = JSON.readValue(json, KeConfig.class);
+      if (c == null) {
+        throw new TrainingException("the run's config " + file + " holds null, not a config");
+      }
+      return c;
+    } catch (IOException e) {
+      if (e.getCause() instanceof TrainingException t) {
+        throw new TrainingException("the run's config " + file + " is not valid: "
+            + t.getMessage(), t);
+      }
+      throw new TrainingException(JsonErrors.sentence("the run's config", file, e), e);
     }
   }
 
   /** Reads a JSON config. */
   public static KeConfig fromJson(String json) {
     try {
-      return JSON.readValue(json, KeConfig.class);
+      KeConfig c = JSON.readValue(json, KeConfig.class);
+      if (c == null) {
+        throw new TrainingException("invalid training config: null");
+      }
+      return c;
     } catch (IOException e) {
-      throw new TrainingException("invalid training config: " + clean(e), e);
+      if (e.getCause() instanceof TrainingException t) {
+        throw new TrainingException("invalid training config: " + t.getMessage(), t);
+      }
+      throw new TrainingException("invalid training config: " + JsonErrors.describe(e), e);
     }
   }
 
@@ -297,7 +320,8 @@ public record KeConfig(
       }
       return o;
     } catch (IOException e) {
-      throw new TrainingException("invalid config file " + file + ": " + clean(e), e);
+      throw new TrainingException("invalid config file " + file + ": " + JsonErrors.describe(e),
+          e);
     }
   }
 
@@ -317,14 +341,9 @@ public record KeConfig(
       if (e.getCause() instanceof TrainingException t) {
         throw new TrainingException("invalid config file " + source + ": " + t.getMessage(), t);
       }
-      throw new TrainingException("invalid config file " + source + ": " + clean(e), e);
+      throw new TrainingException("invalid config file " + source + ": "
+          + JsonErrors.describe(e), e);
     }
-  }
-
-  private static String clean(IOException e) {
-    String m = e.getMessage();
-    int nl = m == null ? -1 : m.indexOf('\n');
-    return nl < 0 ? String.valueOf(m) : m.substring(0, nl);
   }
 
   /** Builds a {@link KeConfig}; every setter documents its default. */

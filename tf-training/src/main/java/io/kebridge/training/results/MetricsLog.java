@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kebridge.models.io.AtomicFiles;
+import io.kebridge.models.io.JsonErrors;
 import io.kebridge.models.run.GenerationRecord;
 import io.kebridge.training.TrainingException;
 import java.io.IOException;
@@ -101,7 +102,7 @@ public final class MetricsLog {
     } catch (NoSuchFileException e) {
       throw new TrainingException(file + " does not exist: is this a ke training run?");
     } catch (IOException e) {
-      throw new TrainingException("cannot read " + file + ": " + e.getMessage(), e);
+      throw new TrainingException("cannot read " + file + ": " + JsonErrors.describe(e), e);
     }
     List<EpochMetrics> epochs = new ArrayList<>();
     List<GenerationRecord> gens = new ArrayList<>();
@@ -126,8 +127,7 @@ public final class MetricsLog {
           throw t;
         }
         throw new TrainingException(file + " line " + (i + 1) + " is not a metrics record: "
-            + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()),
-            e);
+            + JsonErrors.reason(e), e);
       }
     }
     double seconds = finished != null
