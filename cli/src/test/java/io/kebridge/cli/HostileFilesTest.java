@@ -104,6 +104,12 @@ class HostileFilesTest {
         "{\"format_version\": 2, \"architecture\": \"x\", \"output\": \"fc\", \"layers\": [{\"type\":"
             + " \"input\", \"name\": \"input\", \"shape\": {\"channels\": 1e12, \"height\": 8,"
             + " \"width\": 8}}]}", HostileFilesTest::export));
+    // a valid spec whose input announces an image no machine holds (the weights still fit it)
+    String huge = Files.readString(run.resolve("spec.json"))
+        .replaceFirst("\"height\" : 8", "\"height\" : 65536")
+        .replaceFirst("\"width\" : 8", "\"width\" : 65536");
+    cases.add(new Case("spec.json with a 65536x65536 input", run, "spec.json", text(huge),
+        dir -> new String[] {"eval", dir.toString(), "--data", "digits"}));
     cases.addAll(variants("card.json", run, "card.json", "{\"ke.labels\": {\"a\": 1}}",
         "{\"ke.input.shape\": \"[1, 99999999999, 8]\", \"ke.labels\": \"[]\"}",
         HostileFilesTest::export));

@@ -32,10 +32,25 @@ public final class SpecJson {
     }
   }
 
+  /**
+   * The most values one input image of a spec read from a file may hold (2^26: 4,096 x 4,096 x
+   * 4), so that a damaged file cannot make a tool allocate images no machine holds.
+   */
+  public static final long MAX_INPUT_VALUES = 1L << 26;
+
   /** Parses JSON text; errors name what is wrong with the spec. */
   public static NetworkSpec fromJson(String json) {
     try {
-      return MAPPER.readValue(json, NetworkSpec.class);
+      NetworkSpec spec = MAPPER.readValue(json, NetworkSpec.class);
+      if (spec == null) {
+        throw new ModelException("the network spec is null");
+      }
+      ActivationShape in = spec.input().shape();
+      if (in.elements() > MAX_INPUT_VALUES) {
+        throw new ModelException("the network's input " + in + " holds " + in.elements()
+            + " values per image, more than the " + MAX_INPUT_VALUES + " ke-bridge takes");
+      }
+      return spec;
     } catch (ValueInstantiationException e) {
       Throwable cause = e.getCause();
       if (cause instanceof ModelException me) {
