@@ -97,10 +97,31 @@ public final class BenchTrainCommand implements Callable<Integer> {
       description = "Op types --profile lists (default: ${DEFAULT-VALUE}).")
   int top;
 
+  @Option(names = "--pytorch", paramLabel = "SCRIPT", arity = "0..1",
+      fallbackValue = "bench/pytorch_train.py",
+      description = "Pair every round with PyTorch running the same step (ResNet-18 only): runs"
+          + " python3 SCRIPT (default: ${FALLBACK-VALUE}) with the same settings, in alternation,"
+          + " and prints both rates and their ratio. PyTorch runs with OMP_WAIT_POLICY=PASSIVE:"
+          + " its spinning threads are several times slower on a machine with other load.")
+  String pytorch;
+
+  @Option(names = "--rounds", paramLabel = "N", defaultValue = "1",
+      description = "With --pytorch: alternating rounds, each figure the median (default:"
+          + " ${DEFAULT-VALUE}).")
+  int rounds;
+
   @Spec picocli.CommandLine.Model.CommandSpec command;
 
   @Override
   public Integer call() throws IOException {
+    if (rounds < 1) {
+      throw new picocli.CommandLine.ParameterException(command.commandLine(),
+          "--rounds must be at least 1");
+    }
+    if (pytorch != null && !arch.equals("resnet18")) {
+      throw new picocli.CommandLine.ParameterException(command.commandLine(),
+          "--pytorch pairs the ResNet-18 step only (the script builds torchvision's ResNet-18)");
+    }
     ActivationShape shape;
     ArchitectureConfig.Stem stemKind;
     try {
@@ -137,14 +158,25 @@ public final class BenchTrainCommand implements Callable<Integer> {
       out.flush();
       return 0;
     }
-    Path scratch = Files.createTempDirectory("ke-bench-train");
-    TrainBenchmark.Result r;
-    try {
-      r = TrainBenchmark.run(
-          new TrainBenchmark.Settings(spec, batchSize, threads, warmupSteps, windows, steps,
-              evalImages, keRepeats), scratch);
-    } finally {
-      Folders.deleteTree(scratch);
+    TrainBenchmark.Result r = null;
+    double[] ke = new double[rounds];
+    double[] torch = new double[rounds];
+    for (int i = 0; i < rounds; i++) {
+      Path scratch = Files.createTempDirectory("ke-bench-train");
+      try {
+        r = TrainBenchmark.run(
+            new TrainBenchmark.Settings(spec, batchSize, threads, warmupSteps, windows, steps,
+                evalImages, keRepeats), scratch);
+      } finally {
+        Folders.deleteTree(scratch);
+      }
+      ke[i] = r.imagesPerSecond();
+      if (pytorch != null) {
+        torch[i] = pytorchRate(new ArchitectureConfig(shape, classes, width, stemKind));
+        out.printf(Locale.ROOT, "round %d: ke %.1f images/s, pytorch %.1f images/s: %.2fx%n",
+            i + 1, ke[i], torch[i], ke[i] / torch[i]);
+        out.flush();
+      }
     }
     StringBuilder each = new StringBuilder();
     for (double w : r.windowImagesPerSecond()) {
@@ -159,6 +191,15 @@ public final class BenchTrainCommand implements Callable<Integer> {
         "KE step:             %.3f s median (re-init %.3f s, evaluate %d images dense+slim %.3f s,"
             + " checkpoint + weights %.3f s)%n",
         r.keStepSeconds(), r.reinitSeconds(), evalImages, r.evalSeconds(), r.saveSeconds());
+    if (pytorch != null) {
+      double[] ratios = new double[rounds];
+      for (int i = 0; i < rounds; i++) {
+        ratios[i] = ke[i] / torch[i];
+      }
+      out.printf(Locale.ROOT, "against PyTorch:     ke %.1f, pytorch %.1f images/s (medians of %d"
+              + " alternating rounds): %.2fx (rounds: %s)%n", TrainBenchmark.median(ke),
+          TrainBenchmark.median(torch), rounds, TrainBenchmark.median(ratios), join(ratios));
+    }
     out.printf(Locale.ROOT,
         "KE step share:       %.2f%% of a generation of %d epochs x %d images (%.1f s)%n",
         100 * r.keStepSeconds() / (generationSeconds + r.keStepSeconds()), epochs,
@@ -167,5 +208,50 @@ public final class BenchTrainCommand implements Callable<Integer> {
         r.rssBeforeBytes() / 1048576.0, r.rssAfterBytes() / 1048576.0);
     out.flush();
     return 0;
+  }
+
+  private static String join(double[] v) {
+    StringBuilder b = new StringBuilder();
+    for (double x : v) {
+      b.append(b.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.2f", x));
+    }
+    return b.toString();
+  }
+
+  /** Runs the PyTorch script with this command's settings and reads its median images/s. */
+  private double pytorchRate(ArchitectureConfig config) throws IOException {
+    ActivationShape shape = config.input();
+    Path script = Path.of(pytorch);
+    if (!Files.isRegularFile(script)) {
+      throw new io.kebridge.models.ModelException("the PyTorch script " + script + " does not"
+          + " exist; run from the repository root or pass --pytorch PATH");
+    }
+    int w = width == 0 ? 64 : width;
+    java.util.List<String> cmd = java.util.List.of("python3", script.toString(), "--input",
+        shape.toString(), "--classes", Integer.toString(classes), "--width", Integer.toString(w),
+        "--stem", config.resolvedStem().name().toLowerCase(Locale.ROOT),
+        "--batch-size", Integer.toString(batchSize), "--threads", Integer.toString(threads),
+        "--warmup-steps", Integer.toString(warmupSteps), "--windows", Integer.toString(windows),
+        "--steps", Integer.toString(steps));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+    Process p = pb.start();
+    String output = new String(p.getInputStream().readAllBytes(),
+        java.nio.charset.StandardCharsets.UTF_8);
+    try {
+      if (p.waitFor() != 0) {
+        throw new io.kebridge.models.ModelException("python3 " + script + " failed: "
+            + output.strip().lines().reduce((a, b) -> b).orElse(""));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new io.kebridge.models.ModelException("interrupted while PyTorch ran", e);
+    }
+    var m = java.util.regex.Pattern.compile("([0-9.]+) images/s median").matcher(output);
+    if (!m.find()) {
+      throw new io.kebridge.models.ModelException(script + " printed no 'images/s median': "
+          + output.strip());
+    }
+    return Double.parseDouble(m.group(1));
   }
 }

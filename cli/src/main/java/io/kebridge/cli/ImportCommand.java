@@ -1,27 +1,20 @@
 package io.kebridge.cli;
 
-import io.kebridge.models.ModelException;
 import io.kebridge.models.cost.CostCounter;
 import io.kebridge.models.cost.CostReport;
 import io.kebridge.models.forward.Forward;
 import io.kebridge.models.run.RunDirectory;
 import io.kebridge.models.spec.NetworkSpec;
-import io.kebridge.onnx.graph.OnnxFiles;
+import io.kebridge.onnx.imports.ImportCheck;
 import io.kebridge.onnx.imports.ImportedModel;
 import io.kebridge.onnx.imports.OnnxImporter;
-import io.kebridge.onnx.parity.ParityCheck;
 import io.kebridge.onnx.parity.ParityReport;
-import io.kebridge.onnx.runtime.OrtForward;
 import io.kebridge.onnx.runtime.OrtSettings;
 import io.kebridge.training.graph.TfForward;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,10 +30,11 @@ import picocli.CommandLine.Spec;
     name = "import",
     mixinStandardHelpOptions = true,
     description = {
-      "Read an ONNX CNN (Conv, BatchNormalization, Relu, MaxPool, Add, GlobalAveragePool or",
-      "ReduceMean, Flatten or Reshape, Gemm or MatMul+Add) into SPEC_DIR: spec.json,",
-      "weights.safetensors and, when the file has ke.* metadata, card.json. The original file on",
-      "ONNX Runtime and the imported network on TensorFlow are compared on random inputs."
+      "Read an ONNX CNN (IR 3-10, opsets 7-21: torch.onnx, the ONNX model zoo, tf2onnx) into",
+      "SPEC_DIR: spec.json, weights.safetensors and, when the file has ke.* metadata, card.json.",
+      "Constant subgraphs are folded; what cannot be expressed is listed in one error. The",
+      "original file on ONNX Runtime and the imported network on TensorFlow are compared on",
+      "random inputs before anything is written."
     })
 public final class ImportCommand implements Runnable {
 
@@ -61,22 +55,22 @@ public final class ImportCommand implements Runnable {
   public void run() {
     RunDirectory.requireNewOrEmpty(out);
     PrintWriter console = command.commandLine().getOut();
-    byte[] bytes = read(model);
-    ImportedModel imported = OnnxImporter.convert(OnnxFiles.parse(bytes, model.toString()),
-        model.toString());
+    ImportedModel imported = OnnxImporter.read(model);
     NetworkSpec spec = imported.spec();
     CostReport cost = CostCounter.count(spec);
     console.printf(Locale.ROOT, "%s: %s, %d layers, input %s, %d classes, %,d params, %,d MACs%n",
         model, spec.architecture(), spec.layers().size(), spec.input().shape(), spec.classes(),
         cost.params(), cost.macs());
+    for (String note : imported.original().notes()) {
+      console.println("note: " + note);
+    }
     if (!noVerify) {
-      float[][] x = randomImages(spec, 8);
-      try (OrtForward original = OrtForward.open(bytes, OrtSettings.defaults());
-          Forward tf = TfForward.open(spec, imported.weights())) {
-        ParityReport p = ParityCheck.compare(original.logits(x), tf.logits(x),
-            "the original file on ONNX Runtime");
+      float[][] x = ImportCheck.randomImages(spec.input().shape(),
+          ImportCheck.imagesFor(spec.input().shape()), 1);
+      try (Forward tf = TfForward.open(spec, imported.weights())) {
+        ParityReport p = ImportCheck.run(imported, tf, x, OrtSettings.defaults());
         console.println("import check (imported network on TensorFlow) " + p.describe());
-        ParityCheck.require(p);
+        ImportCheck.require(p);
       }
     }
     imported.writeTo(RunDirectory.create(out),
@@ -88,29 +82,5 @@ public final class ImportCommand implements Runnable {
           + " written; add one before training or serving");
     }
     console.flush();
-  }
-
-  private static byte[] read(Path file) {
-    try {
-      return Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      throw new ModelException("ONNX model " + file + " does not exist", e);
-    } catch (IOException e) {
-      throw new ModelException("cannot read " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** Standard-normal inputs: what normalised images look like, for any input shape. */
-  private static float[][] randomImages(NetworkSpec spec, int n) {
-    SplittableRandom r = new SplittableRandom(1);
-    int size = (int) spec.input().shape().elements();
-    float[][] x = new float[n][size];
-    for (float[] im : x) {
-      for (int i = 0; i < size; i++) {
-        double u = 1.0 - r.nextDouble();
-        im[i] = (float) (Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.nextDouble()));
-      }
-    }
-    return x;
   }
 }

@@ -183,12 +183,15 @@ public final class InfoCommand implements Runnable {
    */
   static void print(PrintWriter out, NetworkSpec dense, SplitPlan plan, Map<String, Mask> masks) {
     CostReport d = CostCounter.count(dense);
-    CostReport s = plan instanceof KelsPlan k
+    CostReport s = plan instanceof KelsPlan k && k.hasSlimNetwork(dense)
         ? CostCounter.count(SlimPruner.plan(dense, k).slimSpec())
         : null;
+    String noSlim = plan instanceof KelsPlan k && s == null
+        ? " (no slim network: " + k.channels(dense).slimProblem().orElse("") + ")"
+        : " (split " + plan.describe() + " has no slim network)";
     out.printf(Locale.ROOT, "%s, input %s, %d classes%s%n", dense.architecture(),
         dense.input().shape(), dense.classes(),
-        s == null ? " (split " + plan.describe() + " has no slim network)" : ", slim = " + plan.describe());
+        s == null ? noSlim : ", slim = " + plan.describe());
     Map<String, Long> fit = new HashMap<>();
     for (ParamSpec p : dense.params()) {
       Mask m = masks.get(p.name());

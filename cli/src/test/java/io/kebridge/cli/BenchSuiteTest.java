@@ -24,17 +24,26 @@ class BenchSuiteTest {
     JsonNode json = new ObjectMapper().readTree(dir.resolve("bench.json").toFile());
     assertEquals("ke bench --quick --runs 2", json.get("command").asText());
     assertEquals(2, json.get("runs").asInt());
+    int finite = 0;
     for (JsonNode f : json.get("figures")) {
       assertEquals(2, f.get("runs").size(), f.toString());
       double a = f.get("runs").get(0).asDouble();
       double b = f.get("runs").get(1).asDouble();
-      assertEquals((a + b) / 2, f.get("value").asDouble(), 1e-9 * Math.max(1, Math.abs(a + b)));
+      // a serving window in which no request finished (a loaded CI machine, the quick suite's
+      // short windows) has no latency: NaN, not a number made up
+      if (Double.isFinite(a) && Double.isFinite(b)) {
+        finite++;
+        assertEquals((a + b) / 2, f.get("value").asDouble(), 1e-9 * Math.max(1, Math.abs(a + b)));
+      }
     }
+    assertTrue(finite >= json.get("figures").size() * 3 / 4, "most figures are measured: " + json);
     assertTrue(json.get("machine").get("cores").asInt() >= 1);
     Set<String> benchmarks = new HashSet<>();
     for (JsonNode f : json.get("figures")) {
       benchmarks.add(f.get("benchmark").asText());
-      assertTrue(f.get("value").asDouble() >= 0, f.toString());
+      // memory may shrink over a run; every other figure is a count, a rate or a time
+      assertTrue(f.get("metric").asText().contains("growth") || !(f.get("value").asDouble() < 0),
+          f.toString());
       if (f.get("metric").asText().equals("errors")) {
         assertEquals(0, f.get("value").asInt(), "the load saw errors: " + f);
       }

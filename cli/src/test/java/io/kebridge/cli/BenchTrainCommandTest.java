@@ -27,4 +27,20 @@ class BenchTrainCommandTest {
     assertEquals(2, r.exitCode());
     assertTrue(r.err().contains("CxHxW"), r.err());
   }
+
+  @Test
+  void pytorchPairingRunsTheSameStepInAlternationAndPrintsTheRatio() {
+    io.kebridge.models.testing.PythonPeer.assumeModules("torch");
+    CliRun r = CliRun.of("bench", "train", "--arch", "resnet18", "--width", "4", "--input",
+        "3x16x16", "--stem", "imagenet", "--batch-size", "4", "--warmup-steps", "1", "--windows",
+        "1", "--steps", "2", "--eval-images", "8", "--ke-repeats", "1", "--pytorch",
+        "../bench/pytorch_train.py", "--rounds", "2");
+    assertEquals(0, r.exitCode(), r.err() + r.out());
+    assertTrue(r.out().matches("(?s).*round 2: ke [0-9.]+ images/s, pytorch [0-9.]+ images/s:"
+        + " [0-9.]+x.*"), r.out());
+    assertTrue(r.out().contains("(medians of 2 alternating rounds)"), r.out());
+    CliRun other = CliRun.of("bench", "train", "--arch", "small-cnn", "--pytorch");
+    assertEquals(2, other.exitCode());
+    assertTrue(other.err().contains("--pytorch pairs the ResNet-18 step only"), other.err());
+  }
 }

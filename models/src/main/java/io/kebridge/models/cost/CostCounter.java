@@ -18,7 +18,12 @@ import java.util.List;
  * max-pooling {@code (k - 1)} per output element and average pooling {@code k} per output element
  * (the profiler multiplies out the kernel size as given, a single integer, not {@code k*k}); a
  * dense layer {@code (2*in - 1) * out}; global average pooling, residual adds, concatenation,
- * dropout and flatten are free. MACs count convolutions and dense layers only, as torchvision-style
+ * dropout and flatten are free. Ceil-mode and asymmetric padding change only the output size.
+ *
+ * <p>Local response normalisation is not in the reference (none of its networks has it); ke-bridge
+ * counts what ONNX's definition computes per output element, {@code 2*size + 3} Ops: {@code size}
+ * squares and {@code size - 1} additions for the window's sum of squares, one multiply by {@code
+ * alpha/size} and one add of {@code bias}, one power and one division. MACs count convolutions and dense layers only, as torchvision-style
  * counters do (ResNet-18 at 224x224: 1.81 G).
  */
 public final class CostCounter {
@@ -90,6 +95,11 @@ public final class CostCounter {
     @Override
     public Counted visit(Layer.GlobalAvgPool l) {
       return Counted.free("global_avg_pool");
+    }
+
+    @Override
+    public Counted visit(Layer.Lrn l) {
+      return new Counted("lrn", 0, (2L * l.size() + 3) * elems);
     }
 
     @Override

@@ -28,6 +28,7 @@ import java.util.Objects;
   @JsonSubTypes.Type(value = Layer.MaxPool.class, name = "max_pool"),
   @JsonSubTypes.Type(value = Layer.AvgPool.class, name = "avg_pool"),
   @JsonSubTypes.Type(value = Layer.GlobalAvgPool.class, name = "global_avg_pool"),
+  @JsonSubTypes.Type(value = Layer.Lrn.class, name = "lrn"),
   @JsonSubTypes.Type(value = Layer.Add.class, name = "add"),
   @JsonSubTypes.Type(value = Layer.Concat.class, name = "concat"),
   @JsonSubTypes.Type(value = Layer.Dropout.class, name = "dropout"),
@@ -82,6 +83,8 @@ public sealed interface Layer {
 
     R visit(GlobalAvgPool layer);
 
+    R visit(Lrn layer);
+
     R visit(Add layer);
 
     R visit(Concat layer);
@@ -110,6 +113,13 @@ public sealed interface Layer {
     }
   }
 
+  private static Padding uniformPadding(String layer, int padding) {
+    if (padding < 0) {
+      throw error(layer, "padding must be non-negative, got " + padding);
+    }
+    return Padding.of(padding);
+  }
+
   private static String one(String layer, List<String> inputs) {
     if (inputs == null || inputs.size() != 1) {
       throw error(layer, "expects exactly one input layer, gets " + inputs);
@@ -117,23 +127,57 @@ public sealed interface Layer {
     return inputs.get(0);
   }
 
-  private static int spatial(String layer, String what, int size, int kernel, int stride, int pad) {
-    int out = Math.floorDiv(size + 2 * pad - kernel, stride) + 1;
-    if (out <= 0) {
-      throw error(
-          layer,
-          what
-              + " of size "
-              + kernel
-              + " with stride "
-              + stride
-              + " and padding "
-              + pad
-              + " does not fit an input of "
-              + size
-              + " pixels");
+  /**
+   * How many windows of {@code kernel} pixels with {@code stride} fit over {@code size} pixels
+   * padded by {@code begin} and {@code end}. With {@code ceil} a last, partial window counts too,
+   * as long as it starts inside the image or its leading padding (PyTorch's {@code ceil_mode} and
+   * ONNX Runtime's rule).
+   */
+  private static int windows(String layer, String what, int size, int kernel, int stride,
+      int begin, int end, boolean ceil) {
+    long span = (long) size + begin + end - kernel;
+    if (span < 0) {
+      throw error(layer, what + " of size " + kernel + " with padding " + begin + "+" + end
+          + " does not fit an input of " + size + " pixels");
     }
-    return out;
+    long out = (ceil ? Math.floorDiv(span + stride - 1, stride) : Math.floorDiv(span, stride)) + 1;
+    if (ceil && (out - 1) * stride >= (long) size + begin) {
+      out--;
+    }
+    return (int) out;
+  }
+
+  /** The output map of a windowed layer: {@code channels} x the windows over H and W. */
+  private static ActivationShape windowed(String layer, String what, ActivationShape x,
+      int channels, int kernel, int stride, Padding p, boolean ceil) {
+    return new ActivationShape(channels,
+        windows(layer, what, x.height(), kernel, stride, p.top(), p.bottom(), ceil),
+        windows(layer, what, x.width(), kernel, stride, p.left(), p.right(), ceil));
+  }
+
+  /**
+   * {@code p} with the bottom and right sides grown by how far the last ceil-mode window reaches
+   * past the padded input: the padding a floor-mode pooling needs to give the same windows.
+   */
+  private static Padding reach(String layer, ActivationShape x, int kernel, int stride, Padding p,
+      boolean ceil) {
+    if (!ceil) {
+      return p;
+    }
+    int oh = windows(layer, "pooling window", x.height(), kernel, stride, p.top(), p.bottom(), true);
+    int ow = windows(layer, "pooling window", x.width(), kernel, stride, p.left(), p.right(), true);
+    int extraH = Math.max(0, (oh - 1) * stride + kernel - (x.height() + p.top() + p.bottom()));
+    int extraW = Math.max(0, (ow - 1) * stride + kernel - (x.width() + p.left() + p.right()));
+    return new Padding(p.top(), p.left(), p.bottom() + extraH, p.right() + extraW);
+  }
+
+  /** Checks a pooling window: positive sizes, and every side padded by less than the kernel. */
+  private static void checkPool(String name, int kernel, int stride, Padding padding) {
+    Objects.requireNonNull(padding, name + ": padding");
+    if (kernel <= 0 || stride <= 0 || padding.max() >= kernel) {
+      throw error(name, "needs kernel, stride > 0 and less padding than the kernel on every side,"
+          + " got kernel=" + kernel + " stride=" + stride + " padding=" + padding);
+    }
   }
 
   /** The network's image input: channels, height, width. */
@@ -168,11 +212,12 @@ public sealed interface Layer {
   }
 
   /**
-   * 2-D convolution with symmetric zero padding, weight {@code [out, in/groups, k, k]}. With
-   * {@code groups > 1} the input and output channels are split into that many equal, consecutive
-   * groups and group {@code g} of the output reads only group {@code g} of the input (PyTorch's and
-   * ONNX's convention); {@code groups == inChannels} is a depthwise convolution.
+   * 2-D convolution with zero padding, weight {@code [out, in/groups, k, k]}. With {@code groups >
+   * 1} the input and output channels are split into that many equal, consecutive groups and group
+   * {@code g} of the output reads only group {@code g} of the input (PyTorch's and ONNX's
+   * convention); {@code groups == inChannels} is a depthwise convolution.
    *
+   * @param padding zeros around the image, the same on every side in most networks
    * @param groups the number of channel groups, 1 for an ordinary convolution
    * @param bias whether the layer has a bias vector (ResNet convolutions before batch-norm do not)
    */
@@ -183,26 +228,25 @@ public sealed interface Layer {
       int outChannels,
       int kernel,
       int stride,
-      int padding,
+      Padding padding,
       int groups,
       boolean bias)
       implements Layer {
     public Conv2d {
       requireName(name);
       Objects.requireNonNull(input, name + ": input");
-      if (inChannels <= 0 || outChannels <= 0 || kernel <= 0 || stride <= 0 || padding < 0) {
+      Objects.requireNonNull(padding, name + ": padding");
+      if (inChannels <= 0 || outChannels <= 0 || kernel <= 0 || stride <= 0) {
         throw error(
             name,
-            "channels, kernel and stride must be positive and padding non-negative, got in="
+            "channels, kernel and stride must be positive, got in="
                 + inChannels
                 + " out="
                 + outChannels
                 + " kernel="
                 + kernel
                 + " stride="
-                + stride
-                + " padding="
-                + padding);
+                + stride);
       }
       if (groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0) {
         throw error(
@@ -216,7 +260,22 @@ public sealed interface Layer {
       }
     }
 
-    /** An ordinary (ungrouped) convolution. */
+    /** A convolution padded alike on every side. */
+    public Conv2d(
+        String name,
+        String input,
+        int inChannels,
+        int outChannels,
+        int kernel,
+        int stride,
+        int padding,
+        int groups,
+        boolean bias) {
+      this(name, input, inChannels, outChannels, kernel, stride, uniformPadding(name, padding),
+          groups, bias);
+    }
+
+    /** An ordinary (ungrouped) convolution padded alike on every side. */
     public Conv2d(
         String name,
         String input,
@@ -238,12 +297,12 @@ public sealed interface Layer {
         @JsonProperty("outChannels") int outChannels,
         @JsonProperty("kernel") int kernel,
         @JsonProperty("stride") int stride,
-        @JsonProperty("padding") int padding,
+        @JsonProperty("padding") Padding padding,
         @JsonProperty("groups") Integer groups,
         @JsonProperty("bias") boolean bias) {
       return new Conv2d(
-          name, input, inChannels, outChannels, kernel, stride, padding,
-          groups == null ? 1 : groups, bias);
+          name, input, inChannels, outChannels, kernel, stride,
+          padding == null ? Padding.NONE : padding, groups == null ? 1 : groups, bias);
     }
 
     /** True when every input channel has filters of its own ({@code groups == inChannels > 1}). */
@@ -263,10 +322,7 @@ public sealed interface Layer {
       if (x.channels() != inChannels) {
         throw error(name, "expects " + inChannels + " input channels, gets " + x.channels());
       }
-      return new ActivationShape(
-          outChannels,
-          spatial(name, "kernel", x.height(), kernel, stride, padding),
-          spatial(name, "kernel", x.width(), kernel, stride, padding));
+      return windowed(name, "kernel", x, outChannels, kernel, stride, padding, false);
     }
 
     @Override
@@ -298,6 +354,12 @@ public sealed interface Layer {
     /** A copy with other channel counts and groups (what a pruner or split plan narrows). */
     public Conv2d withChannels(int in, int out, int newGroups) {
       return new Conv2d(name, input, in, out, kernel, stride, padding, newGroups, bias);
+    }
+
+    /** A copy with or without a bias vector (what batch-norm folding adds). */
+    public Conv2d withBias(boolean withBias) {
+      return new Conv2d(name, input, inChannels, outChannels, kernel, stride, padding, groups,
+          withBias);
     }
   }
 
@@ -429,21 +491,30 @@ public sealed interface Layer {
     }
   }
 
-  /** Max pooling with a square window; padding counts as minus infinity. */
-  record MaxPool(String name, String input, int kernel, int stride, int padding) implements Layer {
+  /**
+   * Max pooling with a square window; padding counts as minus infinity.
+   *
+   * @param padding less than the kernel on every side, so every window sees the image
+   * @param ceilMode whether a last, partial window at the bottom and right edge gives an output
+   *     (PyTorch's {@code ceil_mode}; SqueezeNet and GoogLeNet pool this way)
+   */
+  record MaxPool(
+      String name,
+      String input,
+      int kernel,
+      int stride,
+      Padding padding,
+      @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean ceilMode)
+      implements Layer {
     public MaxPool {
       requireName(name);
       Objects.requireNonNull(input, name + ": input");
-      if (kernel <= 0 || stride <= 0 || padding < 0 || padding * 2 > kernel) {
-        throw error(
-            name,
-            "needs kernel, stride > 0 and 0 <= padding <= kernel/2, got kernel="
-                + kernel
-                + " stride="
-                + stride
-                + " padding="
-                + padding);
-      }
+      checkPool(name, kernel, stride, padding);
+    }
+
+    /** Max pooling padded alike on every side, without ceil mode. */
+    public MaxPool(String name, String input, int kernel, int stride, int padding) {
+      this(name, input, kernel, stride, uniformPadding(name, padding), false);
     }
 
     @Override
@@ -454,10 +525,17 @@ public sealed interface Layer {
     @Override
     public ActivationShape outputShape(List<ActivationShape> in) {
       ActivationShape x = single(name, in);
-      return new ActivationShape(
-          x.channels(),
-          spatial(name, "pooling window", x.height(), kernel, stride, padding),
-          spatial(name, "pooling window", x.width(), kernel, stride, padding));
+      return windowed(name, "pooling window", x, x.channels(), kernel, stride, padding, ceilMode);
+    }
+
+    /**
+     * The padding on an input of shape {@code in} that gives the same windows without ceil mode:
+     * {@link #padding} with the bottom and right grown by the reach of a last, partial window.
+     * Those extra pixels never count (the window's maximum ignores them; an average divides by
+     * the positions inside {@link #padding} at most).
+     */
+    public Padding floorPadding(ActivationShape in) {
+      return reach(name, in, kernel, stride, padding, ceilMode);
     }
 
     @Override
@@ -467,33 +545,39 @@ public sealed interface Layer {
 
     @Override
     public Layer withInputs(List<String> inputs) {
-      return new MaxPool(name, one(name, inputs), kernel, stride, padding);
+      return new MaxPool(name, one(name, inputs), kernel, stride, padding, ceilMode);
     }
   }
 
   /**
-   * Average pooling with a square window and symmetric zero padding (DenseNet's transitions,
-   * Inception's branches).
+   * Average pooling with a square window over a zero-padded map (DenseNet's transitions,
+   * Inception's branches, the 7x7 head of Caffe-style ResNets).
    *
+   * @param padding less than the kernel on every side, so every window sees the image
    * @param countIncludePad whether padded positions count in the divisor (PyTorch's default, true)
-   *     or only the positions inside the image do (ONNX's default)
+   *     or only the positions inside the image do (ONNX's default). Either way the part of a
+   *     ceil-mode window beyond the padding never counts.
+   * @param ceilMode whether a last, partial window at the bottom and right edge gives an output
    */
   record AvgPool(
-      String name, String input, int kernel, int stride, int padding, boolean countIncludePad)
+      String name,
+      String input,
+      int kernel,
+      int stride,
+      Padding padding,
+      boolean countIncludePad,
+      @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean ceilMode)
       implements Layer {
     public AvgPool {
       requireName(name);
       Objects.requireNonNull(input, name + ": input");
-      if (kernel <= 0 || stride <= 0 || padding < 0 || padding * 2 > kernel) {
-        throw error(
-            name,
-            "needs kernel, stride > 0 and 0 <= padding <= kernel/2, got kernel="
-                + kernel
-                + " stride="
-                + stride
-                + " padding="
-                + padding);
-      }
+      checkPool(name, kernel, stride, padding);
+    }
+
+    /** Average pooling padded alike on every side, without ceil mode. */
+    public AvgPool(
+        String name, String input, int kernel, int stride, int padding, boolean countIncludePad) {
+      this(name, input, kernel, stride, uniformPadding(name, padding), countIncludePad, false);
     }
 
     @Override
@@ -504,10 +588,29 @@ public sealed interface Layer {
     @Override
     public ActivationShape outputShape(List<ActivationShape> in) {
       ActivationShape x = single(name, in);
-      return new ActivationShape(
-          x.channels(),
-          spatial(name, "pooling window", x.height(), kernel, stride, padding),
-          spatial(name, "pooling window", x.width(), kernel, stride, padding));
+      return windowed(name, "pooling window", x, x.channels(), kernel, stride, padding, ceilMode);
+    }
+
+    /**
+     * The padding on an input of shape {@code in} that gives the same windows without ceil mode:
+     * {@link #padding} with the bottom and right grown by the reach of a last, partial window.
+     * Those extra pixels never count (the window's maximum ignores them; an average divides by
+     * the positions inside {@link #padding} at most).
+     */
+    public Padding floorPadding(ActivationShape in) {
+      return reach(name, in, kernel, stride, padding, ceilMode);
+    }
+
+    /**
+     * The divisor of output position {@code out} along an axis of {@code size} pixels padded by
+     * {@code begin} and {@code end}: the window's positions inside the image, or with {@code
+     * countIncludePad} inside the padded image.
+     */
+    public int divisor(int out, int size, int begin, int end) {
+      int start = out * stride - begin;
+      int lo = countIncludePad ? -begin : 0;
+      int hi = countIncludePad ? size + end : size;
+      return Math.min(start + kernel, hi) - Math.max(start, lo);
     }
 
     @Override
@@ -517,7 +620,8 @@ public sealed interface Layer {
 
     @Override
     public Layer withInputs(List<String> inputs) {
-      return new AvgPool(name, one(name, inputs), kernel, stride, padding, countIncludePad);
+      return new AvgPool(name, one(name, inputs), kernel, stride, padding, countIncludePad,
+          ceilMode);
     }
   }
 
@@ -546,6 +650,58 @@ public sealed interface Layer {
     @Override
     public Layer withInputs(List<String> inputs) {
       return new GlobalAvgPool(name, one(name, inputs));
+    }
+  }
+
+  /**
+   * Local response normalisation across channels (AlexNet, GoogLeNet, CaffeNet), ONNX's {@code
+   * LRN}: {@code y_c = x_c / (bias + alpha / size * sum_j x_j^2)^beta}, the sum over the {@code
+   * size} channels centred on {@code c} that exist. It mixes neighbouring channels, so a network
+   * with it keeps its KE masks, but a slim network cannot reproduce the fit hypothesis exactly
+   * ({@link io.kebridge.models.split.ChannelPlan#slimSpec} refuses it).
+   *
+   * @param size the odd number of channels in each window
+   */
+  record Lrn(String name, String input, int size, double alpha, double beta, double bias)
+      implements Layer {
+    public Lrn {
+      requireName(name);
+      Objects.requireNonNull(input, name + ": input");
+      if (size <= 0 || size % 2 == 0) {
+        throw error(name, "needs an odd, positive window size (channels centred on each one), got "
+            + size);
+      }
+      if (!(alpha >= 0) || !(beta >= 0) || !(bias > 0) || Double.isInfinite(alpha)
+          || Double.isInfinite(beta) || Double.isInfinite(bias)) {
+        throw error(name, "needs finite alpha >= 0, beta >= 0 and bias > 0, got alpha=" + alpha
+            + " beta=" + beta + " bias=" + bias);
+      }
+    }
+
+    /** How many channels on each side of a channel its window reaches. */
+    @JsonIgnore
+    public int radius() {
+      return (size - 1) / 2;
+    }
+
+    @Override
+    public List<String> inputs() {
+      return List.of(input);
+    }
+
+    @Override
+    public ActivationShape outputShape(List<ActivationShape> in) {
+      return single(name, in);
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.visit(this);
+    }
+
+    @Override
+    public Layer withInputs(List<String> inputs) {
+      return new Lrn(name, one(name, inputs), size, alpha, beta, bias);
     }
   }
 

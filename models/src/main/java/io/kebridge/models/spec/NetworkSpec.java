@@ -21,10 +21,11 @@ import java.util.Objects;
 public final class NetworkSpec {
   /**
    * The version of the JSON form written by {@link SpecJson}; readers refuse newer ones. Version 2
-   * added convolution groups and the concat, avg_pool, relu6 and dropout layers; version 1 files
-   * read unchanged.
+   * added convolution groups and the concat, avg_pool, relu6 and dropout layers; version 3 the lrn
+   * layer, {@code ceilMode} pooling and padding that differs by side ({@code [top, left, bottom,
+   * right]}). Files of every earlier version read unchanged.
    */
-  public static final int FORMAT_VERSION = 2;
+  public static final int FORMAT_VERSION = 3;
 
   private final String architecture;
   private final List<Layer> layers;

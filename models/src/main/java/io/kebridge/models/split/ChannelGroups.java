@@ -19,8 +19,9 @@ import java.util.function.Function;
  * pruner's cut all derive from it ({@link ChannelPlan}).
  *
  * <p>Convolutions and dense layers start a group with their output; batch-norm, activations,
- * pooling, dropout and depthwise convolutions carry their input's layout; a residual add merges the
- * groups of its inputs slot by slot (so the skip path, the block output and a downsample
+ * pooling, dropout and depthwise convolutions carry their input's layout (so does local response
+ * normalisation, though it mixes neighbouring channels: {@link ChannelPlan#slimSpec} refuses to
+ * cut through it); a residual add merges the groups of its inputs slot by slot (so the skip path, the block output and a downsample
  * convolution keep the same indices); a concatenation lays its inputs' slots side by side, so a
  * layer reading it sees each concatenated chunk as a group of its own (the reference's
  * {@code in_channels_order}); flatten maps every slot onto feature runs ({@link
@@ -32,11 +33,13 @@ public final class ChannelGroups {
   private final List<ChannelGroup> groups;
   private final Map<String, ChannelGroup> byId;
   private final Map<String, List<ChannelSlot>> layouts;
+  private final List<String> mixers;
 
-  private ChannelGroups(
-      NetworkSpec spec, List<ChannelGroup> groups, Map<String, List<ChannelSlot>> layouts) {
+  private ChannelGroups(NetworkSpec spec, List<ChannelGroup> groups,
+      Map<String, List<ChannelSlot>> layouts, List<String> mixers) {
     this.spec = spec;
     this.groups = List.copyOf(groups);
+    this.mixers = List.copyOf(mixers);
     Map<String, ChannelGroup> ids = new LinkedHashMap<>();
     for (ChannelGroup g : groups) {
       ids.put(g.id(), g);
@@ -64,7 +67,8 @@ public final class ChannelGroups {
     Map<String, List<ChannelSlot>> layouts = new LinkedHashMap<>();
     grouper.layouts.forEach((layer, slots) -> layouts.put(layer,
         slots.stream().map(s -> new ChannelSlot(grouper.sets.id(s.set()), s.repeat())).toList()));
-    return new ChannelGroups(spec, collect(spec, grouper.sets, layouts, pattern), layouts);
+    return new ChannelGroups(spec, collect(spec, grouper.sets, layouts, pattern), layouts,
+        grouper.mixers);
   }
 
   /** A provisional group (a union-find set) and its repeat: one slot while grouping. */
@@ -77,6 +81,8 @@ public final class ChannelGroups {
     private final Map<String, List<Slot>> layouts = new LinkedHashMap<>();
     /** The sets each grouped convolution reads side by side: they keep the same chunk pattern. */
     private final List<List<Integer>> links = new ArrayList<>();
+    /** Layers whose output channels depend on neighbouring input channels without weights. */
+    private final List<String> mixers = new ArrayList<>();
 
     Grouper(NetworkSpec spec) {
       this.spec = spec;
@@ -158,6 +164,14 @@ public final class ChannelGroups {
 
     @Override
     public List<Slot> visit(Layer.Dropout l) {
+      return same(l);
+    }
+
+    @Override
+    public List<Slot> visit(Layer.Lrn l) {
+      // its channels are its input's and masks are drawn as for any pass-through layer; that it
+      // mixes neighbours is the slim network's concern (ChannelPlan#slimSpec)
+      mixers.add(l.name());
       return same(l);
     }
 
@@ -321,6 +335,11 @@ public final class ChannelGroups {
     }
 
     @Override
+    public Role visit(Layer.Lrn l) {
+      return Role.PASS_THROUGH;
+    }
+
+    @Override
     public Role visit(Layer.Flatten l) {
       return Role.PASS_THROUGH;
     }
@@ -380,6 +399,15 @@ public final class ChannelGroups {
       throw new ModelException(layer + ": its output spans " + s.size() + " channel groups");
     }
     return group(s.get(0).group());
+  }
+
+  /**
+   * The layers whose output channel depends on neighbouring input channels through no weight
+   * (local response normalisation), in layer order: a cut that drops channels they read changes
+   * what the kept channels compute.
+   */
+  public List<String> channelMixers() {
+    return mixers;
   }
 
   /** A human-readable listing of every group and its members. */

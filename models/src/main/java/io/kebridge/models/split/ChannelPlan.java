@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Which channels of every {@link ChannelGroup} are kept: the complete, validated decision from
@@ -185,11 +186,43 @@ public final class ChannelPlan {
   }
 
   /**
+   * Why the slim network would not compute what the fit hypothesis computes inside the dense
+   * network, when it would not: a layer that mixes neighbouring channels without weights (local
+   * response normalisation) reads channels this plan drops. KE masks are still valid then; only
+   * the cut is not. Empty when {@link #slimSpec} can be cut.
+   */
+  public Optional<String> slimProblem() {
+    NetworkSpec spec = groups.spec();
+    for (String mixer : groups.channelMixers()) {
+      String input = spec.layer(mixer).inputs().get(0);
+      for (ChannelSlot s : groups.layout(input)) {
+        ChannelGroup g = groups.group(s.group());
+        int k = kept.get(g.id()).length;
+        if (k < g.channels()) {
+          return Optional.of(mixer + " normalises each channel by its neighbours (local response"
+              + " normalisation) and reads channel group " + g.id() + ", which keeps " + k
+              + " of its " + g.channels() + " channels: the slim network would lose neighbours"
+              + " the dense network's fit hypothesis still sees, so it cannot be cut out exactly");
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
    * The slim network: the same layers and names with the kept widths (a depthwise convolution
    * keeps one group per kept channel), labelled {@code <architecture>-slim}.
+   *
+   * @throws ModelException when the slim network would not compute the fit hypothesis ({@link
+   *     #slimProblem})
    */
   public NetworkSpec slimSpec() {
     NetworkSpec spec = groups.spec();
+    Optional<String> problem = slimProblem();
+    if (problem.isPresent()) {
+      throw new ModelException("no slim network of " + spec.architecture() + ": "
+          + problem.get());
+    }
     List<Layer> slim = new ArrayList<>();
     Narrow narrow = new Narrow();
     for (Layer layer : spec.layers()) {
@@ -339,6 +372,11 @@ public final class ChannelPlan {
     }
 
     @Override
+    public int[] visit(Layer.Lrn l) {
+      return null;
+    }
+
+    @Override
     public int[] visit(Layer.Add l) {
       return null;
     }
@@ -406,6 +444,11 @@ public final class ChannelPlan {
 
     @Override
     public Layer visit(Layer.GlobalAvgPool l) {
+      return l;
+    }
+
+    @Override
+    public Layer visit(Layer.Lrn l) {
       return l;
     }
 

@@ -40,6 +40,11 @@ public record KelsPlan(double rate) implements SplitPlan {
     return true;
   }
 
+  @Override
+  public boolean hasSlimNetwork(NetworkSpec spec) {
+    return channels(spec).slimProblem().isEmpty();
+  }
+
   /**
    * The kept channels of every group of {@code spec}: the one decision behind {@link #masks} and
    * {@link #slimSpec}, and what the pruner cuts with.

@@ -24,6 +24,15 @@ public sealed interface SplitPlan permits KelsPlan, WelsPlan, LlfPlan {
   }
 
   /**
+   * True when this split of {@code spec} has a slim network that computes exactly what the fit
+   * hypothesis computes in the dense network: KELS on a network without a layer that mixes the
+   * channels it drops (see {@link ChannelPlan#slimProblem}).
+   */
+  default boolean hasSlimNetwork(NetworkSpec spec) {
+    return false;
+  }
+
+  /**
    * Parses {@code kels:S}, {@code wels:S} or {@code llf:LAYER}; {@code seed} draws WELS masks.
    *
    * @throws ModelException with the accepted forms when the text is not one of them

@@ -9,6 +9,7 @@ import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.Layer;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.split.KelsPlan;
+import io.kebridge.models.testing.Networks;
 import org.junit.jupiter.api.Test;
 
 class CostCounterTest {
@@ -115,5 +116,18 @@ class CostCounterTest {
     assertEquals(poolOut, r.layer("r6").ops());
     assertEquals(0, r.layer("fr").ops()); // functional: the profiler never sees it
     assertEquals(0, r.layer("cat").ops() + r.layer("drop").ops() + r.layer("gap").ops());
+  }
+
+  @Test
+  void lrnCostsTwiceItsWindowPlusThreeOpsPerElementAndCeilModeOnlyChangesTheOutputSize() {
+    NetworkSpec net = Networks.foreign();
+    CostReport r = CostCounter.count(net);
+    long norm1 = net.shapeOf("norm1").elements(); // 8 x 8 x 8
+    assertEquals((2 * 5 + 3) * norm1, r.layer("norm1").ops());
+    assertEquals(0, r.layer("norm1").macs());
+    assertEquals(0, r.layer("norm1").params());
+    // 3x3 stride-2 ceil-mode max-pool over 8x8 gives 4x4 windows (floor would give 3x3)
+    assertEquals(new ActivationShape(8, 4, 4), net.shapeOf("pool1"));
+    assertEquals(2L * 8 * 4 * 4, r.layer("pool1").ops());
   }
 }

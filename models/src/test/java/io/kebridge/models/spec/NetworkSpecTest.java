@@ -11,6 +11,7 @@ import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.kebridge.models.testing.Networks;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,7 +79,8 @@ class NetworkSpecTest {
       NetworkSpec spec =
           Architectures.build(name, ArchitectureConfig.of(new ActivationShape(3, 32, 32), 10));
       String json = SpecJson.toJson(spec);
-      assertTrue(json.contains("\"format_version\" : 2"), json.substring(0, 80));
+      assertTrue(json.contains("\"format_version\" : " + NetworkSpec.FORMAT_VERSION),
+          json.substring(0, 80));
       NetworkSpec back = SpecJson.fromJson(json);
       assertEquals(spec, back, name);
       assertEquals(spec.params(), back.params(), name);
@@ -87,7 +89,8 @@ class NetworkSpecTest {
 
   @Test
   void aNewerFormatVersionIsRefusedWithAnUpgradeHint() {
-    String json = SpecJson.toJson(resnet18()).replace("\"format_version\" : 2", "\"format_version\" : 9");
+    String json = SpecJson.toJson(resnet18()).replace(
+        "\"format_version\" : " + NetworkSpec.FORMAT_VERSION, "\"format_version\" : 9");
     ModelException e = assertThrows(ModelException.class, () -> SpecJson.fromJson(json));
     assertTrue(e.getMessage().contains("upgrade ke-bridge"), e.getMessage());
   }
@@ -95,10 +98,78 @@ class NetworkSpecTest {
   @Test
   void aVersionOneSpecWithoutConvolutionGroupsStillReads() {
     String v1 = SpecJson.toJson(resnet18())
-        .replace("\"format_version\" : 2", "\"format_version\" : 1")
+        .replace("\"format_version\" : " + NetworkSpec.FORMAT_VERSION, "\"format_version\" : 1")
         .replaceAll(",\\s*\"groups\" : 1", "");
     assertTrue(!v1.contains("groups"), v1.substring(0, 400));
     assertEquals(resnet18(), SpecJson.fromJson(v1));
+  }
+
+  @Test
+  void aVersionTwoSpecReadsWithUniformPaddingAndNoCeilMode() {
+    // what ke-bridge wrote before format 3, verbatim: padding as one number, no ceilMode
+    String v2 = """
+        {"format_version": 2, "architecture": "v2", "output": "fc", "layers": [
+          {"type": "input", "name": "input", "shape": {"channels": 2, "height": 6, "width": 6}},
+          {"type": "conv2d", "name": "c", "input": "input", "inChannels": 2, "outChannels": 4,
+           "kernel": 3, "stride": 1, "padding": 1, "groups": 1, "bias": true},
+          {"type": "max_pool", "name": "m", "input": "c", "kernel": 2, "stride": 2, "padding": 0},
+          {"type": "avg_pool", "name": "a", "input": "m", "kernel": 3, "stride": 1, "padding": 1,
+           "countIncludePad": false},
+          {"type": "global_avg_pool", "name": "g", "input": "a"},
+          {"type": "dense", "name": "fc", "input": "g", "inFeatures": 4, "outFeatures": 2,
+           "bias": true}]}
+        """;
+    NetworkSpec spec = SpecJson.fromJson(v2);
+    assertEquals(new Layer.Conv2d("c", "input", 2, 4, 3, 1, 1, true), spec.layer("c"));
+    assertEquals(new Layer.MaxPool("m", "c", 2, 2, 0), spec.layer("m"));
+    assertEquals(new Layer.AvgPool("a", "m", 3, 1, 1, false), spec.layer("a"));
+    assertEquals(spec, SpecJson.fromJson(SpecJson.toJson(spec)));
+    assertFalse(SpecJson.toJson(spec).contains("ceilMode"), "a default ceilMode is not written");
+  }
+
+  @Test
+  void lrnCeilModeAndPaddingBySideSurviveJson() {
+    NetworkSpec spec = Networks.foreign();
+    String json = SpecJson.toJson(spec);
+    assertTrue(json.contains("\"padding\" : [ 0, 0, 1, 1 ]"), json);
+    assertTrue(json.contains("\"ceilMode\" : true"), json);
+    assertTrue(json.contains("\"type\" : \"lrn\""), json);
+    assertEquals(spec, SpecJson.fromJson(json));
+  }
+
+  @Test
+  void paddingThatIsNeitherANumberNorFourSidesIsRefused() {
+    String json = SpecJson.toJson(resnet18()).replaceFirst("\"padding\" : 3", "\"padding\" : [ 3, 3 ]");
+    ModelException e = assertThrows(ModelException.class, () -> SpecJson.fromJson(json));
+    assertTrue(e.getMessage().contains("[top, left, bottom, right]"), e.getMessage());
+  }
+
+  @Test
+  void ceilModeWindowsFollowPyTorchsRule() {
+    ActivationShape in = new ActivationShape(1, 5, 5);
+    // 5 pixels padded by 1: a third window would start in the bottom padding, so it is dropped
+    assertEquals(3, new NetworkSpec("p", List.of(new Layer.Input("input", in),
+        new Layer.MaxPool("m", "input", 2, 2, Padding.of(1), true)), "m").shapeOf("m").height());
+    // 8 pixels, 3x3 stride 2: floor gives 3 windows, ceil 4 (the last one partial)
+    ActivationShape eight = new ActivationShape(1, 8, 8);
+    assertEquals(4, new NetworkSpec("p", List.of(new Layer.Input("input", eight),
+        new Layer.MaxPool("m", "input", 3, 2, Padding.NONE, true)), "m").shapeOf("m").height());
+    assertEquals(new Padding(0, 0, 1, 1), new Layer.MaxPool("m", "input", 3, 2, Padding.NONE,
+        true).floorPadding(eight));
+    // padding on the top only: 7 + 1 - 3 = 5 pixels of travel give 3 windows (4 with both sides)
+    assertEquals(3, new NetworkSpec("p", List.of(new Layer.Input("input",
+        new ActivationShape(1, 7, 7)), new Layer.AvgPool("a", "input", 3, 2,
+        new Padding(1, 1, 0, 0), true, false)), "a").shapeOf("a").height());
+  }
+
+  @Test
+  void anEvenLrnWindowAndPoolingPaddedAsWideAsItsKernelAreRefused() {
+    ModelException lrn = assertThrows(ModelException.class,
+        () -> new Layer.Lrn("n", "x", 4, 1e-4, 0.75, 1));
+    assertTrue(lrn.getMessage().contains("odd"), lrn.getMessage());
+    ModelException pool = assertThrows(ModelException.class,
+        () -> new Layer.MaxPool("m", "x", 2, 2, new Padding(0, 0, 2, 0), false));
+    assertTrue(pool.getMessage().contains("less padding than the kernel"), pool.getMessage());
   }
 
   @Test

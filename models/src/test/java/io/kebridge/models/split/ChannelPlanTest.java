@@ -195,4 +195,36 @@ class ChannelPlanTest {
     ModelException e = assertThrows(ModelException.class, () -> plan.withKept("b", 0, 1, 4));
     assertTrue(e.getMessage().contains("chunk 0 keeps 0-1, chunk 1 keeps 0"), e.getMessage());
   }
+
+  @Test
+  void aCutThroughLocalResponseNormalisationIsRefusedNamingTheLayerButMasksAreDrawn() {
+    NetworkSpec spec = Networks.foreign();
+    KelsPlan kels = new KelsPlan(0.5);
+    ChannelPlan plan = kels.channels(spec);
+    assertTrue(plan.slimProblem().isPresent());
+    assertTrue(plan.slimProblem().get().startsWith("norm1 "), plan.slimProblem().get());
+    assertTrue(plan.slimProblem().get().contains("group conv1, which keeps 4 of its 8"),
+        plan.slimProblem().get());
+    ModelException e = assertThrows(ModelException.class, plan::slimSpec);
+    assertTrue(e.getMessage().contains("norm1"), e.getMessage());
+    assertTrue(kels.hasSlimNetwork() && !kels.hasSlimNetwork(spec));
+    // KE still trains it: the masks are those of any pass-through layer
+    Map<String, Mask> masks = kels.masks(spec);
+    // conv2 is [6, 8, 1, 1]: the first 3 of its 6 filters on the first 4 of its 8 inputs
+    assertEquals(3 * 4, masks.get("conv2.weight").fitCount());
+    assertEquals(List.of("norm1", "norm2"), ChannelGroups.of(spec).channelMixers());
+  }
+
+  @Test
+  void localResponseNormalisationOfChannelsThatAreAllKeptDoesNotStopTheCut() {
+    NetworkSpec spec = new NetworkSpec("lrn-on-input", List.of(
+        new Layer.Input("input", new ActivationShape(3, 6, 6)),
+        new Layer.Lrn("norm", "input", 3, 1e-4, 0.75, 1),
+        new Layer.Conv2d("conv", "norm", 3, 8, 3, 1, 1, true),
+        new Layer.GlobalAvgPool("gap", "conv"),
+        new Layer.Dense("fc", "gap", 8, 2, true)), "fc");
+    KelsPlan kels = new KelsPlan(0.5);
+    assertTrue(kels.hasSlimNetwork(spec));
+    assertEquals(4, ((Layer.Conv2d) kels.slimSpec(spec).layer("conv")).outChannels());
+  }
 }

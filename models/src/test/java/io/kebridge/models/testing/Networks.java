@@ -5,6 +5,7 @@ import io.kebridge.models.arch.Architectures;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.Layer;
 import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.models.spec.Padding;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -44,6 +45,29 @@ public final class Networks {
         new Layer.Dense("hidden", "flatten", 45, 10, true),
         new Layer.Relu("relu3", "hidden"),
         new Layer.Dense("fc", "relu3", 10, 4, true)), "fc");
+  }
+
+  /**
+   * What networks from other stacks bring (the layers and options the ONNX importer maps):
+   * AlexNet-style local response normalisation, padding that differs by side (TensorFlow's SAME
+   * with a stride), ceil-mode max and average pooling (SqueezeNet, GoogLeNet) with both divisors,
+   * a batch-norm standing for a per-channel affine, two heads on one concatenation.
+   */
+  public static NetworkSpec foreign() {
+    return new NetworkSpec("foreign", List.of(
+        new Layer.Input("input", new ActivationShape(3, 16, 16)),
+        new Layer.BatchNorm("affine", "input", 3, 1e-5, 0.1),
+        new Layer.Conv2d("conv1", "affine", 3, 8, 3, 2, new Padding(0, 0, 1, 1), 1, true),
+        new Layer.Relu("relu1", "conv1"),
+        new Layer.Lrn("norm1", "relu1", 5, 1e-2, 0.75, 1.0),
+        new Layer.MaxPool("pool1", "norm1", 3, 2, Padding.NONE, true),
+        new Layer.Conv2d("conv2", "pool1", 8, 6, 1, 1, 0, false),
+        new Layer.AvgPool("pool2a", "conv2", 2, 2, new Padding(1, 1, 0, 0), true, true),
+        new Layer.AvgPool("pool2b", "conv2", 3, 2, Padding.of(1), false, true),
+        new Layer.Concat("cat", List.of("pool2a", "pool2b")),
+        new Layer.Lrn("norm2", "cat", 3, 0.5, 0.75, 2.0),
+        new Layer.GlobalAvgPool("gap", "norm2"),
+        new Layer.Dense("fc", "gap", 12, 4, true)), "fc");
   }
 
   /** ResNet-50 with bottleneck blocks at a few channels. */

@@ -69,6 +69,11 @@ public final class PythonPeer {
 
   /** Runs {@code python3 -c code args...} with a two-minute limit. */
   public static Result run(String code, String... args) {
+    return run(120, code, args);
+  }
+
+  /** Runs {@code python3 -c code args...}, stopping it after {@code seconds}. */
+  public static Result run(int seconds, String code, String... args) {
     List<String> cmd = new ArrayList<>(List.of("python3", "-c", code));
     cmd.addAll(List.of(args));
     Process p;
@@ -79,7 +84,7 @@ public final class PythonPeer {
     }
     try {
       byte[] out = p.getInputStream().readAllBytes();
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         return new Result(-1, "python3 timed out");
       }

@@ -4,6 +4,7 @@ import io.kebridge.models.forward.Forward;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.Layer;
 import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.models.spec.Padding;
 import io.kebridge.models.weights.Weights;
 import java.util.HashMap;
 import java.util.Map;
@@ -111,12 +112,12 @@ public final class ReferenceForward implements Forward {
             double sum = bias == null ? 0 : bias[o];
             for (int i = 0; i < inPer; i++) {
               for (int ky = 0; ky < k; ky++) {
-                int iy = oy * c.stride() - c.padding() + ky;
+                int iy = oy * c.stride() - c.padding().top() + ky;
                 if (iy < 0 || iy >= in.height()) {
                   continue;
                 }
                 for (int kx = 0; kx < k; kx++) {
-                  int ix = ox * c.stride() - c.padding() + kx;
+                  int ix = ox * c.stride() - c.padding().left() + kx;
                   if (ix < 0 || ix >= in.width()) {
                     continue;
                   }
@@ -166,17 +167,21 @@ public final class ReferenceForward implements Forward {
 
     @Override
     public double[] visit(Layer.MaxPool p) {
-      return pool(p.input(), p.name(), p.kernel(), p.stride(), p.padding(), true, false);
+      return pool(p.input(), p.name(), p.kernel(), p.stride(), p.padding(), null);
     }
 
     @Override
     public double[] visit(Layer.AvgPool p) {
-      return pool(p.input(), p.name(), p.kernel(), p.stride(), p.padding(), false,
-          p.countIncludePad());
+      return pool(p.input(), p.name(), p.kernel(), p.stride(), p.padding(), p);
     }
 
-    private double[] pool(String input, String name, int kernel, int stride, int padding,
-        boolean max, boolean countPad) {
+    /**
+     * Max pooling ({@code avg == null}) or average pooling: every window position inside the
+     * image counts; the divisor is the window's positions inside the image, or with
+     * countIncludePad inside the padded image (never the part of a ceil-mode window beyond it).
+     */
+    private double[] pool(String input, String name, int kernel, int stride, Padding padding,
+        Layer.AvgPool avg) {
       ActivationShape in = shape(input);
       ActivationShape out = shape(name);
       double[] x = act.get(input);
@@ -184,21 +189,38 @@ public final class ReferenceForward implements Forward {
       for (int ch = 0; ch < out.channels(); ch++) {
         for (int oy = 0; oy < out.height(); oy++) {
           for (int ox = 0; ox < out.width(); ox++) {
-            double acc = max ? Double.NEGATIVE_INFINITY : 0;
-            int count = 0;
+            double acc = avg == null ? Double.NEGATIVE_INFINITY : 0;
+            int rows = 0;
+            int cols = 0;
             for (int ky = 0; ky < kernel; ky++) {
-              int iy = oy * stride - padding + ky;
+              int iy = oy * stride - padding.top() + ky;
+              if (iy >= -padding.top() && iy < in.height() + padding.bottom()) {
+                rows++;
+              }
               for (int kx = 0; kx < kernel; kx++) {
-                int ix = ox * stride - padding + kx;
+                int ix = ox * stride - padding.left() + kx;
+                if (ky == 0 && ix >= -padding.left() && ix < in.width() + padding.right()) {
+                  cols++;
+                }
                 if (iy >= 0 && iy < in.height() && ix >= 0 && ix < in.width()) {
                   double v = x[(ch * in.height() + iy) * in.width() + ix];
-                  acc = max ? Math.max(acc, v) : acc + v;
-                  count++;
+                  acc = avg == null ? Math.max(acc, v) : acc + v;
                 }
               }
             }
-            y[(ch * out.height() + oy) * out.width() + ox] =
-                max ? acc : acc / (countPad ? kernel * kernel : count);
+            double divisor = 1;
+            if (avg != null) {
+              int inRows = 0;
+              int inCols = 0;
+              for (int k = 0; k < kernel; k++) {
+                int iy = oy * stride - padding.top() + k;
+                int ix = ox * stride - padding.left() + k;
+                inRows += iy >= 0 && iy < in.height() ? 1 : 0;
+                inCols += ix >= 0 && ix < in.width() ? 1 : 0;
+              }
+              divisor = avg.countIncludePad() ? (double) rows * cols : (double) inRows * inCols;
+            }
+            y[(ch * out.height() + oy) * out.width() + ox] = acc / divisor;
           }
         }
       }
@@ -217,6 +239,27 @@ public final class ReferenceForward implements Forward {
           sum += x[ch * hw + j];
         }
         y[ch] = sum / hw;
+      }
+      return y;
+    }
+
+    @Override
+    public double[] visit(Layer.Lrn l) {
+      // ONNX's LRN: x_c / (bias + alpha / size * sum of the squares of the window's channels)^beta
+      ActivationShape s = shape(l.name());
+      int hw = s.height() * s.width();
+      double[] x = act.get(l.input());
+      double[] y = new double[x.length];
+      for (int c = 0; c < s.channels(); c++) {
+        for (int j = 0; j < hw; j++) {
+          double sum = 0;
+          for (int n = Math.max(0, c - l.radius()); n <= Math.min(s.channels() - 1,
+              c + l.radius()); n++) {
+            double v = x[n * hw + j];
+            sum += v * v;
+          }
+          y[c * hw + j] = x[c * hw + j] / Math.pow(l.bias() + l.alpha() / l.size() * sum, l.beta());
+        }
       }
       return y;
     }

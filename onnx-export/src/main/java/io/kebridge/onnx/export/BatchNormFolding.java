@@ -54,8 +54,7 @@ public final class BatchNormFolding {
       }
       Layer l = layer;
       if (layer instanceof Layer.Conv2d conv && bnOfConv.containsKey(conv.name())) {
-        l = new Layer.Conv2d(conv.name(), conv.input(), conv.inChannels(), conv.outChannels(),
-            conv.kernel(), conv.stride(), conv.padding(), conv.groups(), true);
+        l = conv.withBias(true);
         foldParams(conv, bnOfConv.get(conv.name()), weights, replaced);
       }
       List<String> inputs = new ArrayList<>();

@@ -12,6 +12,7 @@ import io.kebridge.models.card.ModelCard;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.Layer;
 import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.models.spec.Padding;
 import io.kebridge.models.weights.Tensor;
 import io.kebridge.models.weights.Weights;
 import io.kebridge.onnx.OnnxException;
@@ -196,11 +197,10 @@ public final class OnnxExporter {
           if (c.bias()) {
             ins.add(weight(c.name() + ".bias"));
           }
-          int p = c.padding();
           g.node("Conv", c.name(), ins, List.of(out),
               ints("kernel_shape", c.kernel(), c.kernel()),
               ints("strides", c.stride(), c.stride()),
-              ints("pads", p, p, p, p),
+              ints("pads", c.padding().onnxPads()),
               ints("dilations", 1, 1),
               attr("group", (long) c.groups()));
         });
@@ -244,23 +244,53 @@ public final class OnnxExporter {
 
       @Override
       public Node visit(Layer.MaxPool m) {
-        int p = m.padding();
+        // ceil mode as floor mode over more padding: what every ONNX runtime computes alike
+        Padding p = m.floorPadding(spec.shapeOf(m.input()));
         return Node.writing(4, out -> g.node("MaxPool", m.name(), List.of(in(m.input())),
             List.of(out),
             ints("kernel_shape", m.kernel(), m.kernel()),
             ints("strides", m.stride(), m.stride()),
-            ints("pads", p, p, p, p)));
+            ints("pads", p.onnxPads())));
       }
 
       @Override
       public Node visit(Layer.AvgPool a) {
-        int p = a.padding();
-        return Node.writing(4, out -> g.node("AveragePool", a.name(), List.of(in(a.input())),
+        Padding floor = a.floorPadding(spec.shapeOf(a.input()));
+        Padding p = a.padding();
+        if (!a.countIncludePad() || floor.equals(p)) {
+          // the extra padding of a ceil-mode window is never counted, nor (here) the padding
+          return Node.writing(4, out -> g.node("AveragePool", a.name(), List.of(in(a.input())),
+              List.of(out),
+              ints("kernel_shape", a.kernel(), a.kernel()),
+              ints("strides", a.stride(), a.stride()),
+              ints("pads", floor.onnxPads()),
+              attr("count_include_pad", a.countIncludePad() ? 1L : 0L)));
+        }
+        // padding that counts and a ceil-mode reach that does not: ONNX Runtime before opset 19
+        // counts both in count_include_pad, so the padding becomes zeros of the image (a Pad
+        // node) and only the reach stays the pooling's own, uncounted padding
+        Padding reach = new Padding(0, 0, floor.bottom() - p.bottom(), floor.right() - p.right());
+        return Node.writing(4, out -> {
+          String padded = g.node("Pad", a.name() + "/pad",
+              List.of(in(a.input()), g.int64Initializer(a.name() + "/pads", 0, 0, p.top(),
+                  p.left(), 0, 0, p.bottom(), p.right())),
+              List.of(a.name() + "/padded"), GraphBuilder.string("mode", "constant"));
+          g.node("AveragePool", a.name(), List.of(padded), List.of(out),
+              ints("kernel_shape", a.kernel(), a.kernel()),
+              ints("strides", a.stride(), a.stride()),
+              ints("pads", reach.onnxPads()),
+              attr("count_include_pad", 0L));
+        });
+      }
+
+      @Override
+      public Node visit(Layer.Lrn l) {
+        return Node.writing(4, out -> g.node("LRN", l.name(), List.of(in(l.input())),
             List.of(out),
-            ints("kernel_shape", a.kernel(), a.kernel()),
-            ints("strides", a.stride(), a.stride()),
-            ints("pads", p, p, p, p),
-            attr("count_include_pad", a.countIncludePad() ? 1L : 0L)));
+            attr("size", (long) l.size()),
+            attr("alpha", (float) l.alpha()),
+            attr("beta", (float) l.beta()),
+            attr("bias", (float) l.bias())));
       }
 
       @Override

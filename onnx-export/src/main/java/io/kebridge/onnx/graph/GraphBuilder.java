@@ -155,6 +155,15 @@ public final class GraphBuilder {
         .build();
   }
 
+  /** A string attribute. */
+  public static AttributeProto string(String name, String value) {
+    return AttributeProto.newBuilder()
+        .setName(name)
+        .setType(AttributeProto.AttributeType.STRING)
+        .setS(com.google.protobuf.ByteString.copyFromUtf8(value))
+        .build();
+  }
+
   /** A list-of-integers attribute. */
   public static AttributeProto ints(String name, long... values) {
     AttributeProto.Builder a =

@@ -32,6 +32,13 @@ public final class OnnxFiles {
   public static ModelProto read(Path file) {
     byte[] bytes;
     try {
+      if (Files.size(file) > Integer.MAX_VALUE - 64) {
+        // protobuf (and a Java array) holds at most 2 GB: larger models keep their weights in
+        // external data files, which the file then names
+        throw new OnnxException("ONNX model " + file + " is " + Files.size(file) + " bytes, more"
+            + " than the 2 GB a protobuf file can hold; save it with external data"
+            + " (onnx.save(model, path, save_as_external_data=True))");
+      }
       bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
       throw new OnnxException("ONNX model " + file + " does not exist", e);

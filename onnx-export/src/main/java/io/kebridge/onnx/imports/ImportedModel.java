@@ -13,8 +13,15 @@ import java.util.Optional;
  * when the file carries {@code ke.*} metadata, its model card.
  *
  * @param card null when the file has no ke-bridge metadata (a model from another stack)
+ * @param original the file as the import check runs it; null for a model built by other means
  */
-public record ImportedModel(NetworkSpec spec, Weights weights, ModelCard card) {
+public record ImportedModel(NetworkSpec spec, Weights weights, ModelCard card,
+    OriginalModel original) {
+
+  /** A model without its original file. */
+  public ImportedModel(NetworkSpec spec, Weights weights, ModelCard card) {
+    this(spec, weights, card, null);
+  }
 
   /** The card, when the file had one. */
   public Optional<ModelCard> optionalCard() {

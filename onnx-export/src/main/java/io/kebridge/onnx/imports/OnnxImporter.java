@@ -1,713 +1,448 @@
 package io.kebridge.onnx.imports;
 
-import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import io.kebridge.models.ModelException;
 import io.kebridge.models.card.ModelCard;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.Layer;
 import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.models.spec.Padding;
 import io.kebridge.models.weights.Tensor;
 import io.kebridge.models.weights.Weights;
 import io.kebridge.onnx.OnnxException;
 import io.kebridge.onnx.OnnxFormat;
+import io.kebridge.onnx.graph.GraphBuilder;
 import io.kebridge.onnx.graph.OnnxFiles;
 import io.kebridge.onnx.graph.TensorProtos;
-import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Reads an ONNX CNN made by ke-bridge or another stack (a torchvision ResNet exported by
- * torch.onnx, for example) into a {@link NetworkSpec} and weights. Supported operators: Conv (with
- * or without bias, grouped and depthwise), BatchNormalization, Relu, Clip as ReLU6 (or ReLU),
- * MaxPool, AveragePool, Add, Concat along channels, GlobalAveragePool or ReduceMean over H and W,
- * Flatten or Reshape to {@code [batch, features]}, Gemm or MatMul followed by Add, and the
- * pass-through Identity, Dropout, Constant and a final Softmax. Everything else is listed, with its
- * position, in one error before any work is done.
+ * Reads an ONNX CNN made by ke-bridge or another stack (torch.onnx at any opset, the ONNX model
+ * zoo's Caffe2 and MXNet exports, tf2onnx) into a {@link NetworkSpec} and weights.
  *
- * <p>Layers are named after their weights where those follow PyTorch's naming ({@code
- * layer1.0.conv1.weight} gives layer {@code layer1.0.conv1}), so parameter names survive the trip.
+ * <p>Files of IR versions 3 to 10 and opsets 7 to 21 are read: weights stored as initializers
+ * (also where IR 3 lists them as graph inputs) or computed from them, every constant subgraph
+ * folded first ({@link ConstantFolder}), then the remaining nodes mapped to layers ({@link
+ * GraphMapper}): Conv (grouped, depthwise, any padding), BatchNormalization in every opset form,
+ * Relu, Clip as ReLU6, MaxPool and AveragePool (ceil mode, padding by side, a Pad before them
+ * folded in), GlobalAveragePool, GlobalMaxPool, ReduceMean, LRN, Add and Sum, Concat, per-channel
+ * Mul/Add/Sub/Div by constants, Flatten, Reshape, Squeeze and Unsqueeze that only flatten, Gemm with
+ * any transB, alpha and beta, MatMul with its Add, Dropout, Identity, and a final Softmax or
+ * LogSoftmax. Whatever cannot be expressed is listed in one error, each reason once with its count
+ * and first node, before anything is written.
+ *
+ * <p>Layers are named after PyTorch's modules where the file says them: a weight {@code
+ * layer1.0.conv1.weight} or a node {@code /layer1/layer1.0/conv1/Conv} gives layer {@code
+ * layer1.0.conv1}, so parameter names survive the trip.
  */
 public final class OnnxImporter {
-  /** Operators the importer turns into layers or passes through. */
-  public static final Set<String> SUPPORTED =
-      Set.of("Conv", "BatchNormalization", "Relu", "Clip", "MaxPool", "AveragePool", "Add",
-          "Concat", "GlobalAveragePool", "ReduceMean", "Flatten", "Reshape", "Gemm", "MatMul",
-          "Softmax", "Identity", "Dropout", "Constant");
+  private static final Logger LOG = LoggerFactory.getLogger(OnnxImporter.class);
+
+  /** The oldest and newest default-domain opsets read. */
+  public static final long MIN_OPSET = 7;
+
+  public static final long MAX_OPSET = 21;
+
+  /** The oldest and newest IR versions read. */
+  public static final long MIN_IR = 3;
+
+  public static final long MAX_IR = 10;
+
+  /** The largest height, width or channel count of the image input. */
+  static final long MAX_INPUT_DIM = 1 << 16;
+
+  /** The most values one input image may hold. */
+  static final long MAX_INPUT_VALUES = 1L << 26;
+
+  /** Operators the importer maps to layers or folds. */
+  public static final Set<String> SUPPORTED;
+
+  static {
+    Set<String> all = new TreeSet<>(GraphMapper.MAPPED);
+    all.addAll(ConstantFolder.OPS);
+    SUPPORTED = java.util.Collections.unmodifiableSet(all);
+  }
 
   private OnnxImporter() {}
 
-  /** Reads and converts an ONNX file. */
+  /**
+   * Reads and converts an ONNX file; weights kept in files beside it (external data, what
+   * torch.onnx's default exporter writes) are read from the file's folder.
+   */
   public static ImportedModel read(Path file) {
-    return convert(OnnxFiles.read(file), file.toString());
+    Path folder = file.toAbsolutePath().getParent();
+    return convert(ExternalData.inline(OnnxFiles.read(file), folder, file.toString()),
+        file.toString());
   }
 
   /**
-   * Converts a parsed model.
+   * Converts a parsed model whose weights it holds (see {@link #read} for external data).
    *
    * @param source what to call the model in errors (its file name)
+   * @throws OnnxException with one line that names the file and every reason it cannot be read
    */
   public static ImportedModel convert(ModelProto model, String source) {
     try {
-      return new Conversion(model, source).run();
+      return convertChecked(model, source);
+    } catch (OnnxException e) {
+      // names from a corrupt file may hold newlines: the error stays one line
+      String m = e.getMessage();
+      String line = GraphOrder.printable(m.length() > 4000 ? m.substring(0, 4000) : m);
+      if (m.length() > 4000) {
+        line += " ...";
+      }
+      throw line.equals(m) ? e : new OnnxException(line, e);
+    }
+  }
+
+  private static ImportedModel convertChecked(ModelProto model, String source) {
+    long opset = checkVersions(model, source);
+    GraphProto graph = model.getGraph();
+    Map<String, ConstTensor> initializers = new HashMap<>();
+    long held = 0;
+    if (graph.getSparseInitializerCount() > 0) {
+      throw new OnnxException(source + ": the graph has sparse initializers, which ke-bridge does"
+          + " not read; densify them (onnx's sparse-to-dense tools) and save again");
+    }
+    for (TensorProto t : graph.getInitializerList()) {
+      if (t.getName().isEmpty()) {
+        throw new OnnxException(source + ": an initializer has no name; the file is corrupt");
+      }
+      try {
+        ConstTensor c = ConstTensor.of(t.getName(), t);
+        held += c.size();
+        if (initializers.put(t.getName(), c) != null) {
+          throw new OnnxException(source + ": initializer '" + t.getName() + "' is stored twice;"
+              + " the file is corrupt");
+        }
+      } catch (OnnxException e) {
+        throw e.getMessage().startsWith(source) ? e
+            : new OnnxException(source + ": " + e.getMessage(), e);
+      }
+    }
+    held += constantNodeValues(graph);
+    ValueInfoProto input = imageInput(graph, initializers.keySet(), source);
+    Set<String> defined = new HashSet<>(initializers.keySet());
+    defined.add(input.getName());
+    int[] order = GraphOrder.sort(graph, defined, source);
+
+    long fixedBatch = batchOf(input);
+    Refusals refusals = new Refusals();
+    GraphMapper mapper = new GraphMapper(graph, opset,
+        new ConstantFolder(opset, Math.max(1L << 24, held)), refusals, initializers, fixedBatch);
+    boolean channelsLast = channelsLast(graph, input);
+    mapper.input(input.getName(), inputShape(input, channelsLast, source), channelsLast);
+    try {
+      mapper.mapAll(order);
+    } catch (OnnxException e) {
+      // a tensor stored in a node (a Constant's value) that is corrupt
+      throw new OnnxException(source + ": " + e.getMessage(), e);
+    }
+    String output = pickOutput(graph, source);
+    GraphMapper.Act out = mapper.value(output);
+    if (out == null && !mapper.isSkipped(output) && refusals.isEmpty()) {
+      throw new OnnxException(source + ": output " + output + (mapper.isConstantValue(output)
+          ? " is a constant, not computed from the image" : " is not computed by any node"));
+    }
+    refusals.throwIfAny(source, String.join(", ", SUPPORTED));
+    if (out.pad() != null) {
+      throw new OnnxException(source + ": output " + output + " is a Pad's output; ke-bridge"
+          + " imports classifiers whose output is one score per class");
+    }
+    ActivationShape outShape = mapper.shape(out.layer());
+    if (outShape.height() != 1 || outShape.width() != 1) {
+      throw new OnnxException(source + ": output " + output + " is a " + outShape + " map;"
+          + " ke-bridge imports classifiers whose output is one score per class");
+    }
+
+    Map<String, String> meta = OnnxFiles.metadata(model);
+    boolean ours = meta.keySet().stream().anyMatch(k -> k.startsWith(ModelCard.PREFIX));
+    String arch = ours && !graph.getName().isEmpty() ? graph.getName() : "imported";
+    NetworkSpec spec;
+    Weights weights;
+    try {
+      spec = new NetworkSpec(arch, mapper.layers(), out.layer());
+      List<Tensor> ordered = new ArrayList<>();
+      for (var p : spec.params()) {
+        ordered.add(mapper.tensors().get(p.name()));
+      }
+      weights = Weights.of(ordered);
+      weights.checkMatches(spec);
     } catch (ModelException e) {
       throw new OnnxException(source + ": the graph does not form a valid network: "
           + e.getMessage(), e);
     }
+    ModelCard card = null;
+    if (ours) {
+      try {
+        card = ModelCard.fromMetadata(meta);
+      } catch (ModelException e) {
+        throw new OnnxException(source + ": the ke.* metadata is not a valid model card: "
+            + e.getMessage(), e);
+      }
+    }
+    String logits = out.head() == OriginalModel.Head.NONE ? output : out.logits();
+    List<String> notes = new ArrayList<>(mapper.notes());
+    if (channelsLast) {
+      notes.add("the file takes channels-last (NHWC) images and transposes them; the imported"
+          + " network takes NCHW images " + spec.input().shape());
+    }
+    if (graph.getOutputCount() > 1 && !ours) {
+      notes.add("the file has " + graph.getOutputCount() + " outputs; imported is '" + output
+          + "'");
+    }
+    ModelProto check = checkModel(model, opset, logits, mapper.ambiguousPools());
+    log(source, graph, initializers, input, mapper, spec);
+    return new ImportedModel(spec, weights, card,
+        new OriginalModel(check, logits, out.head(), fixedBatch, channelsLast, notes));
   }
 
-  /** A value flowing between nodes: the layer that produces it and its rank in ONNX (2 or 4). */
-  private record Value(String layer, int rank) {}
-
-  /** The state of one conversion: layers made so far and what each ONNX value maps to. */
-  private static final class Conversion {
-    private final ModelProto model;
-    private final GraphProto graph;
-    private final String source;
-    private final Map<String, TensorProto> constants = new HashMap<>();
-    private final Map<String, Value> values = new HashMap<>();
-    private final Map<String, Integer> consumers = new HashMap<>();
-    private final List<Layer> layers = new ArrayList<>();
-    private final Map<String, ActivationShape> shapes = new HashMap<>();
-    private final Map<String, Tensor> tensors = new LinkedHashMap<>();
-    /** Dense layers made from a MatMul, still waiting for the Add that carries their bias. */
-    private final Set<String> biasless = new HashSet<>();
-    private final Map<String, String> softmaxInput = new HashMap<>();
-    private NodeProto node;
-    private int index;
-
-    Conversion(ModelProto model, String source) {
-      this.model = model;
-      this.graph = model.getGraph();
-      this.source = source;
-    }
-
-    ImportedModel run() {
-      checkOperators();
-      for (TensorProto t : graph.getInitializerList()) {
-        constants.put(t.getName(), t);
-      }
-      for (NodeProto n : graph.getNodeList()) {
-        for (String in : n.getInputList()) {
-          consumers.merge(in, 1, Integer::sum);
-        }
-      }
-      for (ValueInfoProto out : graph.getOutputList()) {
-        consumers.merge(out.getName(), 1, Integer::sum);
-      }
-      readInput();
-      for (index = 0; index < graph.getNodeCount(); index++) {
-        node = graph.getNode(index);
-        convertNode();
-      }
-      String output = outputLayer();
-      Map<String, String> meta = OnnxFiles.metadata(model);
-      boolean ours = meta.keySet().stream().anyMatch(k -> k.startsWith(ModelCard.PREFIX));
-      String arch = ours && !graph.getName().isEmpty() ? graph.getName() : "imported";
-      NetworkSpec spec = new NetworkSpec(arch, layers, output);
-      List<Tensor> ordered = new ArrayList<>();
-      for (var p : spec.params()) {
-        ordered.add(tensors.get(p.name()));
-      }
-      Weights weights = Weights.of(ordered);
-      weights.checkMatches(spec);
-      ModelCard card = null;
-      if (ours) {
-        try {
-          card = ModelCard.fromMetadata(meta);
-        } catch (ModelException e) {
-          throw new OnnxException(source + ": the ke.* metadata is not a valid model card: "
-              + e.getMessage(), e);
-        }
-      }
-      return new ImportedModel(spec, weights, card);
-    }
-
-    private void checkOperators() {
-      List<String> bad = new ArrayList<>();
-      for (int i = 0; i < graph.getNodeCount(); i++) {
-        NodeProto n = graph.getNode(i);
-        String domain = n.getDomain();
-        boolean standard = domain.isEmpty() || domain.equals("ai.onnx");
-        if (!standard || !SUPPORTED.contains(n.getOpType())) {
-          bad.add((standard ? "" : domain + ".") + n.getOpType() + " (node " + i
-              + (n.getName().isEmpty() ? "" : " '" + n.getName() + "'") + ")");
-        }
-      }
-      if (!bad.isEmpty()) {
-        throw new OnnxException(
-            source + " uses operators that ke-bridge cannot import: " + String.join(", ", bad)
-                + "; supported are " + String.join(", ", new TreeSet<>(SUPPORTED)));
+  private static void log(String source, GraphProto graph, Map<String, ConstTensor> initializers,
+      ValueInfoProto input, GraphMapper mapper, NetworkSpec spec) {
+    int asInputs = 0;
+    for (ValueInfoProto v : graph.getInputList()) {
+      if (initializers.containsKey(v.getName())) {
+        asInputs++;
       }
     }
-
-    private void readInput() {
-      List<ValueInfoProto> inputs = new ArrayList<>();
-      for (ValueInfoProto v : graph.getInputList()) {
-        if (!constants.containsKey(v.getName())) {
-          inputs.add(v);
-        }
-      }
-      if (inputs.size() != 1) {
-        throw new OnnxException(source + ": expected one image input, found "
-            + inputs.stream().map(ValueInfoProto::getName).toList());
-      }
-      ValueInfoProto in = inputs.get(0);
-      if (in.getType().getTensorType().getElemType() != TensorProto.DataType.FLOAT_VALUE) {
-        throw new OnnxException(source + ": input " + in.getName() + " must be float32");
-      }
-      TensorShapeProto shape = in.getType().getTensorType().getShape();
-      int[] dims = new int[shape.getDimCount()];
-      for (int i = 1; i < dims.length; i++) {
-        TensorShapeProto.Dimension d = shape.getDim(i);
-        dims[i] = d.hasDimValue() ? (int) d.getDimValue() : -1;
-      }
-      if (dims.length != 4 || dims[1] <= 0 || dims[2] <= 0 || dims[3] <= 0) {
-        throw new OnnxException(source + ": input " + in.getName()
-            + " must be [batch, C, H, W] with fixed C, H and W, got " + describe(shape));
-      }
-      Layer.Input layer =
-          new Layer.Input(OnnxFormat.INPUT, new ActivationShape(dims[1], dims[2], dims[3]));
-      add(layer);
-      values.put(in.getName(), new Value(layer.name(), 4));
+    int unused = mapper.unused(new ArrayList<>(initializers.keySet()));
+    LOG.info("{}: {} nodes into {} layers; {} initializers{}{}", source, graph.getNodeCount(),
+        spec.layers().size(), initializers.size(),
+        asInputs > 0 ? ", " + asInputs + " also listed as graph inputs (IR 3 style)" : "",
+        unused > 0 ? ", " + unused + " read by no node" : "");
+    for (String n : mapper.notes()) {
+      LOG.info("{}: {}", source, n);
     }
+    LOG.debug("{}: image input '{}'", source, input.getName());
+  }
 
-    private void convertNode() {
-      switch (node.getOpType()) {
-        case "Constant" -> constant();
-        case "Conv" -> conv();
-        case "BatchNormalization" -> batchNorm();
-        case "Relu" -> produce(new Layer.Relu(name(null), activation(0).layer(),
-            node.getDocString().equals(OnnxFormat.FUNCTIONAL_DOC)), activation(0).rank());
-        case "Clip" -> clip();
-        case "MaxPool" -> maxPool();
-        case "AveragePool" -> avgPool();
-        case "Concat" -> concat();
-        case "GlobalAveragePool" -> produce(new Layer.GlobalAvgPool(name(null), activation(0).layer()), 4);
-        case "ReduceMean" -> reduceMean();
-        case "Flatten" -> flatten();
-        case "Reshape" -> reshape();
-        case "Gemm" -> gemm();
-        case "MatMul" -> matMul();
-        case "Add" -> add();
-        case "Identity", "Dropout" -> alias(activation(0));
-        case "Softmax" -> softmaxInput.put(node.getOutput(0), node.getInput(0));
-        default -> throw unsupported("is not supported");
+  /**
+   * How many values the file's Constant nodes hold (some converters store weights so): with the
+   * initializers, what bounds the tensors folding may make.
+   */
+  private static long constantNodeValues(GraphProto graph) {
+    long total = 0;
+    for (NodeProto n : graph.getNodeList()) {
+      if (!n.getOpType().equals("Constant")) {
+        continue;
       }
-    }
-
-    private void constant() {
-      AttributeProto value = attribute("value");
-      if (value == null || !value.hasT()) {
-        throw unsupported("is supported only with a tensor 'value'");
-      }
-      constants.put(node.getOutput(0), value.getT().toBuilder().setName(node.getOutput(0)).build());
-    }
-
-    private void conv() {
-      Value x = activation(0);
-      TensorProto w = constant(1, "weight");
-      int[] ws = TensorProtos.shape(w);
-      if (ws.length != 4 || ws[2] != ws[3]) {
-        throw unsupported("needs a 2-D square kernel [out, in, k, k], got " + Arrays.toString(ws));
-      }
-      long group = intAttr("group", 1);
-      int in = shapes.get(x.layer()).channels();
-      if (group < 1 || (long) ws[1] * group != in) {
-        throw unsupported("has group=" + group + " and a weight " + Arrays.toString(ws)
-            + " that do not fit its " + in + " input channels");
-      }
-      checkAll("dilations", 1);
-      checkAutoPad();
-      int k = ws[2];
-      long[] ks = ints("kernel_shape", new long[] {k, k});
-      if (ks.length != 2 || ks[0] != k || ks[1] != k) {
-        throw unsupported("has kernel_shape " + Arrays.toString(ks) + " that does not match its weight");
-      }
-      int stride = square("strides", 1);
-      int pad = symmetricPad();
-      boolean bias = node.getInputCount() > 2 && !node.getInput(2).isEmpty();
-      String name = name(w.getName());
-      produce(new Layer.Conv2d(name, x.layer(), in, ws[0], k, stride, pad, (int) group, bias), 4);
-      put(name + ".weight", ws, TensorProtos.toFloats(w));
-      if (bias) {
-        put(name + ".bias", new int[] {ws[0]}, vector(constant(2, "bias"), ws[0]));
-      }
-    }
-
-    private void batchNorm() {
-      Value x = activation(0);
-      if (intAttr("training_mode", 0) != 0) {
-        throw unsupported("runs in training mode; export the model in inference (eval) mode");
-      }
-      for (int i = 1; i < node.getOutputCount(); i++) {
-        if (!node.getOutput(i).isEmpty() && consumers.containsKey(node.getOutput(i))) {
-          throw unsupported("has its running statistics outputs in use (training mode)");
-        }
-      }
-      TensorProto scale = constant(1, "scale");
-      int c = TensorProtos.shape(scale).length == 1 ? TensorProtos.shape(scale)[0] : -1;
-      if (c <= 0) {
-        throw unsupported("needs a 1-D scale");
-      }
-      // attributes are float32: read them as the decimal they were written from (1e-5, not
-      // 9.99999974e-6), so that export and import give back the same spec
-      double eps = Double.parseDouble(Float.toString(floatAttr("epsilon", 1e-5f)));
-      // ONNX's momentum weighs the old running value; ke-bridge's (PyTorch's) the new batch
-      double momentum = BigDecimal.ONE
-          .subtract(new BigDecimal(Float.toString(floatAttr("momentum", 0.9f))))
-          .doubleValue();
-      if (!(momentum > 0 && momentum <= 1)) {
-        momentum = 0.1;
-      }
-      String name = name(scale.getName());
-      produce(new Layer.BatchNorm(name, x.layer(), c, eps, momentum), x.rank());
-      put(name + ".weight", new int[] {c}, vector(scale, c));
-      put(name + ".bias", new int[] {c}, vector(constant(2, "bias"), c));
-      put(name + ".running_mean", new int[] {c}, vector(constant(3, "mean"), c));
-      put(name + ".running_var", new int[] {c}, vector(constant(4, "var"), c));
-    }
-
-    private void maxPool() {
-      Value x = activation(0);
-      checkDefault("ceil_mode", 0);
-      checkDefault("storage_order", 0);
-      checkAll("dilations", 1);
-      checkAutoPad();
-      if (node.getOutputCount() > 1 && consumers.containsKey(node.getOutput(1))) {
-        throw unsupported("has its indices output in use");
-      }
-      long[] ks = ints("kernel_shape", null);
-      if (ks == null || ks.length != 2 || ks[0] != ks[1]) {
-        throw unsupported("needs a square 2-D kernel_shape, got " + Arrays.toString(ks));
-      }
-      int k = (int) ks[0];
-      int stride = square("strides", 1);
-      int pad = symmetricPad();
-      produce(new Layer.MaxPool(name(null), x.layer(), k, stride, pad), 4);
-    }
-
-    private void clip() {
-      Value x = activation(0);
-      float lo;
-      float hi;
-      if (node.getInputCount() > 1 || attribute("min") == null && attribute("max") == null) {
-        // opset 11 and later: the bounds are optional inputs
-        lo = bound(1, Float.NEGATIVE_INFINITY);
-        hi = bound(2, Float.POSITIVE_INFINITY);
-      } else {
-        lo = floatAttr("min", Float.NEGATIVE_INFINITY);
-        hi = floatAttr("max", Float.POSITIVE_INFINITY);
-      }
-      if (lo == 0f && hi == 6f) {
-        produce(new Layer.Relu6(name(null), x.layer()), x.rank());
-      } else if (lo == 0f && hi == Float.POSITIVE_INFINITY) {
-        produce(new Layer.Relu(name(null), x.layer()), x.rank());
-      } else {
-        throw unsupported("clips to [" + lo + ", " + hi + "]; only [0, 6] (ReLU6) and [0, inf)"
-            + " (ReLU) are supported");
-      }
-    }
-
-    private float bound(int i, float fallback) {
-      if (node.getInputCount() <= i || node.getInput(i).isEmpty()) {
-        return fallback;
-      }
-      float[] v = TensorProtos.toFloats(constant(i, i == 1 ? "min" : "max"));
-      if (v.length != 1) {
-        throw unsupported("needs a scalar " + (i == 1 ? "min" : "max") + ", got " + v.length
-            + " values");
-      }
-      return v[0];
-    }
-
-    private void avgPool() {
-      Value x = activation(0);
-      checkDefault("ceil_mode", 0);
-      checkAll("dilations", 1);
-      checkAutoPad();
-      long[] ks = ints("kernel_shape", null);
-      if (ks == null || ks.length != 2 || ks[0] != ks[1]) {
-        throw unsupported("needs a square 2-D kernel_shape, got " + Arrays.toString(ks));
-      }
-      int stride = square("strides", 1);
-      int pad = symmetricPad();
-      boolean countPad = intAttr("count_include_pad", 0) != 0;
-      produce(new Layer.AvgPool(name(null), x.layer(), (int) ks[0], stride, pad, countPad), 4);
-    }
-
-    private void concat() {
-      List<String> in = new ArrayList<>();
-      int rank = -1;
-      for (int i = 0; i < node.getInputCount(); i++) {
-        Value v = activation(i);
-        if (rank >= 0 && v.rank() != rank) {
-          throw unsupported("joins values of different ranks (" + rank + " and " + v.rank() + ")");
-        }
-        rank = v.rank();
-        in.add(v.layer());
-      }
-      long axis = intAttr("axis", Long.MIN_VALUE);
-      if (axis != 1 && axis != 1 - rank) {
-        throw unsupported("is supported only along channels (axis 1), got axis " + axis);
-      }
-      if (in.size() == 1) {
-        alias(activation(0));
-      } else {
-        produce(new Layer.Concat(name(null), in), rank);
-      }
-    }
-
-    private void reduceMean() {
-      Value x = activation(0);
-      long[] axes = ints("axes", null);
-      if (axes == null && node.getInputCount() > 1 && !node.getInput(1).isEmpty()) {
-        axes = TensorProtos.toLongs(constant(1, "axes"));
-      }
-      Set<Long> got = new HashSet<>();
-      for (long a : axes == null ? new long[0] : axes) {
-        got.add(a < 0 ? a + 4 : a);
-      }
-      if (x.rank() != 4 || !got.equals(Set.of(2L, 3L))) {
-        throw unsupported("is supported only as a mean over H and W (axes [2, 3]) of an NCHW map,"
-            + " got axes " + Arrays.toString(axes));
-      }
-      long keep = intAttr("keepdims", 1);
-      produce(new Layer.GlobalAvgPool(name(null), x.layer()), keep == 0 ? 2 : 4);
-    }
-
-    private void flatten() {
-      Value x = activation(0);
-      if (intAttr("axis", 1) != 1) {
-        throw unsupported("is supported only with axis 1 (keep the batch dimension)");
-      }
-      toVector(x);
-    }
-
-    private void reshape() {
-      Value x = activation(0);
-      long[] target = TensorProtos.toLongs(constant(1, "shape"));
-      long features = shapes.get(x.layer()).elements();
-      boolean flat = target.length == 2
-          && (target[1] == -1 || target[1] == features)
-          && (target[0] == 0 || target[0] == -1 && target[1] == features || target[0] == 1);
-      if (!flat) {
-        throw unsupported("is supported only as a flatten to [batch, " + features + "], got "
-            + Arrays.toString(target));
-      }
-      toVector(x);
-    }
-
-    private void toVector(Value x) {
-      if (x.rank() == 2) {
-        alias(x);
-      } else {
-        produce(new Layer.Flatten(name(null), x.layer()), 2);
-      }
-    }
-
-    private void gemm() {
-      Value x = activation(0);
-      if (x.rank() != 2) {
-        throw unsupported("needs a [batch, features] input; add a Flatten before it");
-      }
-      if (floatAttr("alpha", 1f) != 1f || floatAttr("beta", 1f) != 1f || intAttr("transA", 0) != 0) {
-        throw unsupported("is supported only with alpha 1, beta 1 and transA 0");
-      }
-      TensorProto b = constant(1, "weight");
-      int[] bs = TensorProtos.shape(b);
-      if (bs.length != 2) {
-        throw unsupported("needs a 2-D weight, got " + Arrays.toString(bs));
-      }
-      boolean transB = intAttr("transB", 0) != 0;
-      float[] w = TensorProtos.toFloats(b);
-      int out = transB ? bs[0] : bs[1];
-      int in = transB ? bs[1] : bs[0];
-      if (!transB) {
-        w = transpose(w, bs[0], bs[1]);
-      }
-      boolean bias = node.getInputCount() > 2 && !node.getInput(2).isEmpty();
-      String name = name(b.getName());
-      produce(new Layer.Dense(name, x.layer(), in, out, bias), 2);
-      put(name + ".weight", new int[] {out, in}, w);
-      if (bias) {
-        put(name + ".bias", new int[] {out}, vector(constant(2, "bias"), out));
-      }
-    }
-
-    private void matMul() {
-      Value x = activation(0);
-      if (x.rank() != 2) {
-        throw unsupported("needs a [batch, features] input; add a Flatten before it");
-      }
-      TensorProto b = constant(1, "weight");
-      int[] bs = TensorProtos.shape(b);
-      if (bs.length != 2) {
-        throw unsupported("needs a 2-D weight [in, out], got " + Arrays.toString(bs));
-      }
-      String name = name(b.getName());
-      produce(new Layer.Dense(name, x.layer(), bs[0], bs[1], false), 2);
-      put(name + ".weight", new int[] {bs[1], bs[0]}, transpose(TensorProtos.toFloats(b), bs[0], bs[1]));
-      if (consumers.getOrDefault(node.getOutput(0), 0) == 1) {
-        biasless.add(name);
-      }
-    }
-
-    private void add() {
-      if (node.getInputCount() != 2) {
-        throw unsupported("needs exactly two inputs");
-      }
-      String a = node.getInput(0);
-      String b = node.getInput(1);
-      boolean aConst = constants.containsKey(a);
-      boolean bConst = constants.containsKey(b);
-      if (aConst || bConst) {
-        Value x = aConst ? activation(1) : activation(0);
-        if (aConst == bConst || !biasless.remove(x.layer())) {
-          throw unsupported("adds a constant; only the bias of a MatMul (MatMul + Add) is supported");
-        }
-        Layer.Dense d = (Layer.Dense) layers.get(layers.size() - 1);
-        if (!d.name().equals(x.layer())) {
-          throw unsupported("adds a bias to " + x.layer() + " after other layers");
-        }
-        layers.set(layers.size() - 1,
-            new Layer.Dense(d.name(), d.input(), d.inFeatures(), d.outFeatures(), true));
-        TensorProto bias = constants.get(aConst ? a : b);
-        put(d.name() + ".bias", new int[] {d.outFeatures()}, vector(bias, d.outFeatures()));
-        alias(x);
-        return;
-      }
-      Value x = activation(0);
-      Value y = activation(1);
-      if (x.rank() != y.rank()) {
-        throw unsupported("adds values of different ranks (" + x.rank() + " and " + y.rank() + ")");
-      }
-      produce(new Layer.Add(name(null), List.of(x.layer(), y.layer())), x.rank());
-    }
-
-    private String outputLayer() {
-      if (graph.getOutputCount() == 0) {
-        throw new OnnxException(source + ": the graph has no outputs");
-      }
-      String out = graph.getOutput(0).getName();
-      for (ValueInfoProto o : graph.getOutputList()) {
-        if (o.getName().equals(OnnxFormat.LOGITS)) {
-          out = o.getName();
-        }
-      }
-      String logits = softmaxInput.getOrDefault(out, out);
-      Value v = values.get(logits);
-      if (v == null) {
-        throw new OnnxException(source + ": output " + out + " is not computed by the supported"
-            + " layers (it reads " + logits + ")");
-      }
-      return v.layer();
-    }
-
-    // ---- helpers -------------------------------------------------------------------------
-
-    private void produce(Layer layer, int rank) {
-      add(layer);
-      values.put(node.getOutput(0), new Value(layer.name(), rank));
-    }
-
-    private void add(Layer layer) {
-      List<ActivationShape> in = new ArrayList<>();
-      for (String s : layer.inputs()) {
-        in.add(shapes.get(s));
-      }
-      ActivationShape out;
-      try {
-        out = layer.outputShape(in);
-      } catch (ModelException e) {
-        throw new OnnxException(where() + ": " + e.getMessage(), e);
-      }
-      shapes.put(layer.name(), out);
-      layers.add(layer);
-    }
-
-    private void alias(Value v) {
-      values.put(node.getOutput(0), v);
-    }
-
-    /** A layer name: from a PyTorch-style weight name, else the node's name, else its output. */
-    private String name(String weightName) {
-      String base = null;
-      if (weightName != null && weightName.endsWith(".weight") && weightName.length() > 7) {
-        base = weightName.substring(0, weightName.length() - 7);
-      }
-      if (base == null || shapes.containsKey(base)) {
-        base = node.getName().isEmpty() ? node.getOutput(0) : node.getName();
-      }
-      // TensorFlow names variables after layers and accepts only [A-Za-z0-9.][A-Za-z0-9_.-]* (a
-      // slash would open a name scope); exporters write names such as "/layer1/conv/Conv" (what
-      // torch.onnx emits) or "onnx::Relu_7"
-      base = base.replaceAll("[^A-Za-z0-9_.-]", "_").replaceAll("^[^A-Za-z0-9.]+", "");
-      if (base.isEmpty()) {
-        base = "layer" + index;
-      }
-      String name = base;
-      // Every layer added so far, the input included, has its shape recorded under its name.
-      for (int i = 2; shapes.containsKey(name); i++) {
-        name = base + "_" + i;
-      }
-      return name;
-    }
-
-    private Value activation(int i) {
-      if (node.getInputCount() <= i || node.getInput(i).isEmpty()) {
-        throw unsupported("lacks input " + i);
-      }
-      Value v = values.get(node.getInput(i));
-      if (v == null) {
-        throw unsupported(constants.containsKey(node.getInput(i))
-            ? "has a constant where an activation is expected (" + node.getInput(i) + ")"
-            : "reads " + node.getInput(i) + ", which no supported node computes before it");
-      }
-      return v;
-    }
-
-    private TensorProto constant(int i, String what) {
-      if (node.getInputCount() <= i || node.getInput(i).isEmpty()) {
-        throw unsupported("lacks its " + what + " (input " + i + ")");
-      }
-      TensorProto t = constants.get(node.getInput(i));
-      if (t == null) {
-        throw unsupported("computes its " + what + " (" + node.getInput(i)
-            + ") at run time; only weights stored in the file are supported");
-      }
-      return t;
-    }
-
-    private void put(String name, int[] shape, float[] data) {
-      try {
-        tensors.put(name, new Tensor(name, shape, data));
-      } catch (IllegalArgumentException e) {
-        throw new OnnxException(where() + ": " + e.getMessage(), e);
-      }
-    }
-
-    private float[] vector(TensorProto t, int n) {
-      float[] v = TensorProtos.toFloats(t);
-      if (v.length != n) {
-        throw unsupported("has " + t.getName() + " with " + v.length + " values, expected " + n);
-      }
-      return v;
-    }
-
-    private static float[] transpose(float[] w, int rows, int cols) {
-      float[] t = new float[w.length];
-      for (int r = 0; r < rows; r++) {
-        for (int c = 0; c < cols; c++) {
-          t[c * rows + r] = w[r * cols + c];
-        }
-      }
-      return t;
-    }
-
-    private AttributeProto attribute(String name) {
-      for (AttributeProto a : node.getAttributeList()) {
-        if (a.getName().equals(name)) {
-          return a;
-        }
-      }
-      return null;
-    }
-
-    private long intAttr(String name, long fallback) {
-      AttributeProto a = attribute(name);
-      return a == null ? fallback : a.getI();
-    }
-
-    private float floatAttr(String name, float fallback) {
-      AttributeProto a = attribute(name);
-      return a == null ? fallback : a.getF();
-    }
-
-    private long[] ints(String name, long[] fallback) {
-      AttributeProto a = attribute(name);
-      if (a == null) {
-        return fallback;
-      }
-      long[] v = new long[a.getIntsCount()];
-      for (int i = 0; i < v.length; i++) {
-        v[i] = a.getInts(i);
-      }
-      return v;
-    }
-
-    private void checkDefault(String name, long expected) {
-      long v = intAttr(name, expected);
-      if (v != expected) {
-        throw unsupported("has " + name + "=" + v + "; only " + expected + " is supported");
-      }
-    }
-
-    private void checkAll(String name, long expected) {
-      long[] v = ints(name, null);
-      if (v != null) {
-        for (long x : v) {
-          if (x != expected) {
-            throw unsupported("has " + name + " " + Arrays.toString(v) + "; only " + expected
-                + " is supported");
+      for (var a : n.getAttributeList()) {
+        if (a.getName().equals("value") && a.hasT()) {
+          try {
+            // only values the file holds count: announced dimensions could lie
+            total += TensorProtos.check(a.getT());
+          } catch (OnnxException e) {
+            // refused when the node is folded
           }
         }
       }
     }
+    return total;
+  }
 
-    private void checkAutoPad() {
-      AttributeProto a = attribute("auto_pad");
-      String v = a == null ? "NOTSET" : a.getS().toStringUtf8();
-      if (!v.equals("NOTSET") && !v.equals("VALID") && !v.isEmpty()) {
-        throw unsupported("has auto_pad=" + v + "; give explicit pads");
+  private static long checkVersions(ModelProto model, String source) {
+    long ir = model.getIrVersion();
+    if (ir < MIN_IR || ir > MAX_IR) {
+      throw new OnnxException(source + " has ONNX IR version " + ir + "; ke-bridge reads IR "
+          + MIN_IR + " to " + MAX_IR + (ir > MAX_IR ? " (save it with an older onnx or"
+              + " exporter, or convert it with onnx.version_converter)" : ""));
+    }
+    long opset = -1;
+    for (OperatorSetIdProto o : model.getOpsetImportList()) {
+      if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
+        opset = o.getVersion();
       }
     }
+    if (opset < 0) {
+      throw new OnnxException(source + " imports no version of the default ONNX operator set");
+    }
+    if (opset < MIN_OPSET || opset > MAX_OPSET) {
+      throw new OnnxException(source + " uses operator set " + opset + "; ke-bridge reads opsets "
+          + MIN_OPSET + " to " + MAX_OPSET + " (convert it with"
+          + " onnx.version_converter.convert_version(model, " + (opset < MIN_OPSET ? MIN_OPSET
+              : MAX_OPSET) + "))");
+    }
+    return opset;
+  }
 
-    private int square(String name, int fallback) {
-      long[] v = ints(name, new long[] {fallback, fallback});
-      if (v.length != 2 || v[0] != v[1]) {
-        throw unsupported("needs equal " + name + " for H and W, got " + Arrays.toString(v));
+  private static ValueInfoProto imageInput(GraphProto graph, Set<String> initializers,
+      String source) {
+    List<ValueInfoProto> inputs = new ArrayList<>();
+    for (ValueInfoProto v : graph.getInputList()) {
+      if (!initializers.contains(v.getName())) {
+        inputs.add(v);
       }
-      return (int) v[0];
     }
+    if (inputs.size() != 1) {
+      throw new OnnxException(source + ": expected one image input, found "
+          + inputs.stream().map(ValueInfoProto::getName).toList());
+    }
+    ValueInfoProto in = inputs.get(0);
+    if (!in.getType().hasTensorType()
+        || in.getType().getTensorType().getElemType() != TensorProto.DataType.FLOAT_VALUE) {
+      throw new OnnxException(source + ": input " + in.getName() + " must be a float32 tensor");
+    }
+    return in;
+  }
 
-    private int symmetricPad() {
-      long[] p = ints("pads", new long[] {0, 0, 0, 0});
-      if (p.length != 4 || p[0] != p[1] || p[0] != p[2] || p[0] != p[3]) {
-        throw unsupported("needs the same padding on every side, got " + Arrays.toString(p));
+  /** The batch size the input fixes, or 0 where it is symbolic or absent. */
+  private static long batchOf(ValueInfoProto in) {
+    TensorShapeProto s = in.getType().getTensorType().getShape();
+    if (s.getDimCount() > 0 && s.getDim(0).hasDimValue() && s.getDim(0).getDimValue() > 0) {
+      return s.getDim(0).getDimValue();
+    }
+    return 0;
+  }
+
+  /**
+   * True when the image input is channels-last: a rank-4 input that only Transposes to NCHW read
+   * (tf2onnx's Keras models), whose last dimension is then the channels.
+   */
+  private static boolean channelsLast(GraphProto graph, ValueInfoProto in) {
+    if (in.getType().getTensorType().getShape().getDimCount() != 4) {
+      return false;
+    }
+    int readers = 0;
+    for (NodeProto n : graph.getNodeList()) {
+      if (!n.getInputList().contains(in.getName())) {
+        continue;
       }
-      return (int) p[0];
-    }
-
-    private String where() {
-      return source + ": node " + index + " (" + node.getOpType()
-          + (node.getName().isEmpty() ? "" : " '" + node.getName() + "'") + ")";
-    }
-
-    private OnnxException unsupported(String why) {
-      return new OnnxException(where() + " " + why);
-    }
-
-    private static String describe(TensorShapeProto shape) {
-      List<String> d = new ArrayList<>();
-      for (TensorShapeProto.Dimension x : shape.getDimList()) {
-        d.add(x.hasDimValue() ? Long.toString(x.getDimValue()) : x.getDimParam());
+      readers++;
+      boolean toNchw = n.getOpType().equals("Transpose") && n.getAttributeList().stream()
+          .anyMatch(a -> a.getName().equals("perm") && a.getIntsList().equals(List.of(0L, 3L,
+              1L, 2L)));
+      if (!toNchw) {
+        return false;
       }
-      return d.toString();
     }
+    return readers > 0;
+  }
+
+  private static ActivationShape inputShape(ValueInfoProto in, boolean channelsLast,
+      String source) {
+    TensorShapeProto shape = in.getType().getTensorType().getShape();
+    long[] dims = new long[shape.getDimCount()];
+    for (int i = 1; i < dims.length; i++) {
+      TensorShapeProto.Dimension d = shape.getDim(i);
+      dims[i] = d.hasDimValue() ? d.getDimValue() : -1;
+    }
+    boolean ok = dims.length == 4;
+    for (int i = 1; ok && i < 4; i++) {
+      ok = dims[i] > 0 && dims[i] <= MAX_INPUT_DIM;
+    }
+    if (!ok || dims[1] * dims[2] * dims[3] > MAX_INPUT_VALUES) {
+      throw new OnnxException(source + ": input " + in.getName()
+          + " must be [batch, C, H, W] (or [batch, H, W, C] read by a Transpose to NCHW) with"
+          + " fixed C, H and W (at most " + MAX_INPUT_DIM
+          + " each and " + MAX_INPUT_VALUES + " values), got " + describe(shape));
+    }
+    return channelsLast ? new ActivationShape((int) dims[3], (int) dims[1], (int) dims[2])
+        : new ActivationShape((int) dims[1], (int) dims[2], (int) dims[3]);
+  }
+
+  private static String describe(TensorShapeProto shape) {
+    List<String> d = new ArrayList<>();
+    for (TensorShapeProto.Dimension x : shape.getDimList()) {
+      d.add(x.hasDimValue() ? Long.toString(x.getDimValue())
+          : x.getDimParam().isEmpty() ? "?" : x.getDimParam());
+    }
+    return d.toString();
+  }
+
+  /** The output that holds the classes: {@code logits} where it exists, else the first. */
+  private static String pickOutput(GraphProto graph, String source) {
+    if (graph.getOutputCount() == 0) {
+      throw new OnnxException(source + ": the graph has no outputs");
+    }
+    for (ValueInfoProto o : graph.getOutputList()) {
+      if (o.getName().equals(OnnxFormat.LOGITS)) {
+        return o.getName();
+      }
+    }
+    return graph.getOutput(0).getName();
+  }
+
+  /**
+   * The original model as the import check runs it: {@code logits} as its only output, and every
+   * average pool whose result ONNX Runtime computes by opset written as the ONNX standard defines
+   * it (a Pad of the counted padding, then a floor-mode pool whose only own padding is the
+   * uncounted reach of ceil-mode windows).
+   */
+  static ModelProto checkModel(ModelProto model, long opset, String logits,
+      Map<Integer, GraphMapper.Ambiguous> ambiguous) {
+    ModelProto.Builder b = model.toBuilder();
+    GraphProto.Builder g = b.getGraphBuilder();
+    ValueInfoProto info = null;
+    for (ValueInfoProto o : model.getGraph().getOutputList()) {
+      if (o.getName().equals(logits)) {
+        info = o;
+      }
+    }
+    if (info == null) {
+      info = ValueInfoProto.newBuilder().setName(logits)
+          .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder()
+              .setElemType(TensorProto.DataType.FLOAT_VALUE)))
+          .build();
+    }
+    g.clearOutput().addOutput(info);
+    if (!ambiguous.isEmpty()) {
+      g.clearNode();
+      GraphProto original = model.getGraph();
+      for (int i = 0; i < original.getNodeCount(); i++) {
+        GraphMapper.Ambiguous a = ambiguous.get(i);
+        if (a == null) {
+          g.addNode(original.getNode(i));
+        } else {
+          rewritePool(g, original.getNode(i), a, opset, i);
+        }
+      }
+    }
+    return b.build();
+  }
+
+  private static void rewritePool(GraphProto.Builder g, NodeProto pool, GraphMapper.Ambiguous a,
+      long opset, int index) {
+    Padding own = a.own();
+    Padding floor = new Layer.AvgPool("onnx", "x", a.kernel(), a.stride(), own, true, true)
+        .floorPadding(a.in());
+    String padded = "ke_import_check/" + index + "/padded";
+    long[] pads = {0, 0, own.top(), own.left(), 0, 0, own.bottom(), own.right()};
+    NodeProto.Builder pad = NodeProto.newBuilder().setOpType("Pad").setName(padded)
+        .addInput(pool.getInput(0)).addOutput(padded)
+        .addAttribute(GraphBuilder.string("mode", "constant"));
+    if (opset < 11) {
+      pad.addAttribute(GraphBuilder.ints("pads", pads));
+    } else {
+      String name = "ke_import_check/" + index + "/pads";
+      g.addInitializer(TensorProtos.int64s(name, pads).toBuilder().setName(name));
+      pad.addInput(name);
+    }
+    g.addNode(pad);
+    NodeProto.Builder avg = pool.toBuilder().clearAttribute().setInput(0, padded);
+    for (var attr : pool.getAttributeList()) {
+      if (!Set.of("pads", "auto_pad", "ceil_mode", "count_include_pad").contains(attr.getName())) {
+        avg.addAttribute(attr);
+      }
+    }
+    avg.addAttribute(GraphBuilder.ints("pads", 0, 0, floor.bottom() - own.bottom(),
+        floor.right() - own.right()));
+    avg.addAttribute(GraphBuilder.attr("count_include_pad", 0L));
+    g.addNode(avg);
   }
 }

@@ -6,6 +6,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.kebridge.models.forward.Forward;
@@ -77,6 +78,29 @@ public final class OrtForward implements Forward {
     } catch (OrtException e) {
       throw new OnnxException("ONNX Runtime cannot load the model: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Opens a session on model bytes that come from another stack, without ONNX Runtime's own
+   * warnings about the file (initializers listed as inputs or read by no node, shapes it
+   * re-infers): those go to stderr from native code, past the user's logging, and say nothing
+   * about whether the model runs. Errors are still reported.
+   */
+  public static OrtForward openQuietly(byte[] model, OrtSettings settings) {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession.SessionOptions options = settings.toSessionOptions()) {
+      options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+      return create(env, env.createSession(model, options));
+    } catch (OrtException e) {
+      throw new OnnxException("ONNX Runtime cannot load the model: " + firstLine(e), e);
+    }
+  }
+
+  /** The first line of an ONNX Runtime error (some run over several). */
+  static String firstLine(OrtException e) {
+    String m = String.valueOf(e.getMessage()).strip();
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl).strip() + " ...";
   }
 
   /** Opens a session on a model file. */
@@ -186,7 +210,8 @@ public final class OrtForward implements Forward {
       fb.get(out);
       return out;
     } catch (OrtException e) {
-      throw new OnnxException("ONNX Runtime failed on a batch of " + batch + ": " + e.getMessage(), e);
+      throw new OnnxException("ONNX Runtime failed on a batch of " + batch + ": " + firstLine(e),
+          e);
     }
   }
 

@@ -43,11 +43,12 @@ class OnnxCheckerTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"resnet50", "densenet121", "mobilenet-v2", "mixed"})
+  @ValueSource(strings = {"resnet50", "densenet121", "mobilenet-v2", "mixed", "foreign"})
   void exportedNewArchitecturesPassTheOfficialChecker(String arch, @TempDir Path dir)
       throws Exception {
     assumeTrue(onnxAvailable(), "python3 with the onnx package is not installed");
     NetworkSpec spec = arch.equals("mixed") ? io.kebridge.models.testing.Networks.mixed()
+        : arch.equals("foreign") ? io.kebridge.models.testing.Networks.foreign()
         : Architectures.build(arch, new ArchitectureConfig(new ActivationShape(3, 32, 32), 10,
             arch.equals("mobilenet-v2") ? 8 : 4, ArchitectureConfig.Stem.IMAGENET));
     for (boolean fold : new boolean[] {false, true}) {

@@ -19,6 +19,7 @@ import io.kebridge.models.weights.Weights;
 import io.kebridge.onnx.OnnxException;
 import io.kebridge.onnx.TestNetworks;
 import io.kebridge.onnx.export.ExportOptions;
+import io.kebridge.onnx.export.OnnxExporter;
 import io.kebridge.onnx.export.VerifiedExport;
 import io.kebridge.onnx.graph.OnnxFiles;
 import io.kebridge.onnx.runtime.OrtForward;
@@ -129,6 +130,25 @@ class OnnxMatchesTensorFlowTest {
     verify(spec, TestNetworks.images(spec, 8, 10), ExportOptions.defaults().withFoldBatchNorm(true));
     NetworkSpec slim = new KelsPlan(0.5).slimSpec(spec);
     verify(slim, TestNetworks.images(slim, 8, 11), ExportOptions.defaults());
+  }
+
+  @Test
+  void lrnPaddingBySideAndCeilModePoolingMatchTensorFlowAndTheReference() {
+    // ONNX Runtime's LRN, asymmetric pads and ceil_mode (with both divisors) against TF and the
+    // plain-Java reference: three implementations of the same definitions
+    NetworkSpec spec = io.kebridge.models.testing.Networks.foreign();
+    float[][] x = TestNetworks.images(spec, 6, 15);
+    verify(spec, x, ExportOptions.defaults());
+    Weights w = WeightInit.randomized(spec, 17);
+    try (OrtForward ort = OrtForward.open(OnnxExporter.export(spec, w, TestNetworks.card(spec),
+        ExportOptions.defaults()), OrtSettings.defaults())) {
+      float[][] got = ort.logits(x);
+      for (int i = 0; i < x.length; i++) {
+        float[] want = io.kebridge.models.testing.ReferenceForward.logits(spec, w, x[i]);
+        assertTrue(TestNetworks.maxAbsDiff(new float[][] {want}, new float[][] {got[i]})
+            <= 1e-4 * TestNetworks.maxAbs(new float[][] {want}), "image " + i);
+      }
+    }
   }
 
   @Test

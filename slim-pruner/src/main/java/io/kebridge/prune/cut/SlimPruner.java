@@ -34,8 +34,9 @@ public final class SlimPruner {
    * The KELS plan of {@code spec}: every prunable channel group keeps its first {@code ceil(s*c)}
    * channels.
    *
-   * @throws PruneException for a split without a slim network (WELS, LLF) or a network the pruner
-   *     cannot group
+   * @throws PruneException for a split without a slim network (WELS, LLF), a network the pruner
+   *     cannot group, or one whose slim network would not compute the fit hypothesis (a local
+   *     response normalisation reading channels the cut drops)
    */
   public static ChannelPlan plan(NetworkSpec spec, SplitPlan split) {
     if (!(split instanceof KelsPlan kels)) {
@@ -46,12 +47,15 @@ public final class SlimPruner {
               : split instanceof LlfPlan ? " (LLF resets whole layers, it does not narrow them)"
                   : ""));
     }
+    ChannelPlan plan;
     try {
-      return kels.channels(spec);
+      plan = kels.channels(spec);
     } catch (ModelException e) {
       throw new PruneException("cannot plan the cut of " + spec.architecture() + ": "
           + e.getMessage(), e);
     }
+    checkCut(plan);
+    return plan;
   }
 
   /** Plans the KELS cut of {@code split} and cuts {@code weights} with it. */
@@ -62,11 +66,13 @@ public final class SlimPruner {
   /**
    * Slices every tensor of {@code weights} by the plan's kept indices.
    *
-   * @throws PruneException when the weights do not match the plan's network
+   * @throws PruneException when the weights do not match the plan's network, or the slim network
+   *     would not compute the fit hypothesis ({@link ChannelPlan#slimProblem})
    */
   public static SlimNetwork cut(Weights weights, ChannelPlan plan) {
     NetworkSpec spec = plan.spec();
     checkWeights(spec, weights);
+    checkCut(plan);
     NetworkSpec slimSpec = plan.slimSpec();
     List<Tensor> out = new ArrayList<>();
     for (ParamSpec p : spec.params()) {
@@ -81,6 +87,13 @@ public final class SlimPruner {
     }
     LOG.debug("cut {} to {}: {}", spec.architecture(), slimSpec.architecture(), plan);
     return new SlimNetwork(slimSpec, slim, plan);
+  }
+
+  private static void checkCut(ChannelPlan plan) {
+    plan.slimProblem().ifPresent(why -> {
+      throw new PruneException("cannot cut the slim network out of " + plan.spec().architecture()
+          + ": " + why);
+    });
   }
 
   static void checkWeights(NetworkSpec spec, Weights weights) {

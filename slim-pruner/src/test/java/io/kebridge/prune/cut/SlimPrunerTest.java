@@ -85,6 +85,19 @@ class SlimPrunerTest {
   }
 
   @Test
+  void refusesToCutThroughLocalResponseNormalisationNamingTheLayer() {
+    NetworkSpec spec = Networks.foreign();
+    PruneException e = assertThrows(PruneException.class,
+        () -> SlimPruner.prune(spec, WeightInit.randomized(spec, 1), new KelsPlan(0.5)));
+    assertTrue(e.getMessage().startsWith("cannot cut the slim network out of foreign: norm1 "),
+        e.getMessage());
+    ChannelPlan direct = ChannelPlan.keepAll(ChannelGroups.of(spec)).withKept("conv2", 0, 1);
+    PruneException d = assertThrows(PruneException.class,
+        () -> SlimPruner.cut(WeightInit.randomized(spec, 1), direct));
+    assertTrue(d.getMessage().contains("norm2"), d.getMessage());
+  }
+
+  @Test
   void refusesWeightsThatDoNotMatchTheSpec() {
     NetworkSpec spec = Networks.smallCnn(4);
     Weights other = WeightInit.heNormal(Networks.smallCnn(8), 1);

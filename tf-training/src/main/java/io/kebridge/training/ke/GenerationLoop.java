@@ -426,7 +426,8 @@ public final class GenerationLoop {
 
   private RunResult train(
       Setup s, Checkpoints checkpoints, TrainingState state, Checkpoints.Checkpoint from) {
-    boolean slimEval = baseline == null && s.plan.hasSlimNetwork();
+    // a network whose slim cut would not be the fit hypothesis (LRN) reports no slim accuracy
+    boolean slimEval = baseline == null && s.plan.hasSlimNetwork(s.spec);
     KeGraph.Settings settings =
         new KeGraph.Settings(
             config.momentum(),

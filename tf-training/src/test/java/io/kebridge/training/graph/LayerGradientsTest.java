@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.Layer;
 import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.models.spec.Padding;
 import io.kebridge.models.spec.ParamSpec;
 import io.kebridge.models.testing.ReferenceForward;
 import io.kebridge.models.weights.Tensor;
@@ -31,7 +32,8 @@ import org.tensorflow.types.TInt64;
 
 /**
  * The TF gradients of the layers KE trains through (grouped and depthwise convolutions,
- * concatenation, both average poolings, ReLU6, dropout) equal central finite differences of the
+ * concatenation, both average poolings, ReLU6, dropout; for imported networks local response
+ * normalisation, padding by side and ceil-mode pooling) equal central finite differences of the
  * plain-Java reference forward: what {@code tf.gradients} trains is the function the spec means.
  */
 class LayerGradientsTest {
@@ -69,9 +71,60 @@ class LayerGradientsTest {
     return l;
   }
 
+  /**
+   * What imported networks add: local response normalisation with attributes other than TF's
+   * defaults, padding that differs by side and ceil-mode pooling (both divisors).
+   */
+  private static NetworkSpec imported() {
+    List<Layer> layers = new ArrayList<>(List.of(
+        new Layer.Input("input", new ActivationShape(3, 9, 9)),
+        new Layer.Conv2d("asym", "input", 3, 6, 3, 2, new Padding(0, 1, 1, 2), 1, true),
+        new Layer.Lrn("lrn", "asym", 3, 0.5, 0.75, 2.0),
+        new Layer.MaxPool("max.ceil", "lrn", 2, 2, Padding.NONE, true),
+        new Layer.Conv2d("conv", "max.ceil", 6, 5, 1, 1, 0, false),
+        new Layer.AvgPool("avg.ceil.in", "conv", 2, 2, new Padding(1, 0, 0, 1), true, true),
+        new Layer.AvgPool("avg.ceil.ex", "conv", 3, 2, Padding.of(1), false, true),
+        new Layer.Flatten("flat.in", "avg.ceil.in"),
+        new Layer.Flatten("flat.ex", "avg.ceil.ex"),
+        new Layer.Concat("cat", List.of("flat.in", "flat.ex"))));
+    int features = new NetworkSpec("probe", layers, "cat").shapeOf("cat").channels();
+    layers.add(new Layer.Dense("fc", "cat", features, 3, true));
+    return new NetworkSpec("grad-imported", layers, "fc");
+  }
+
+  /**
+   * Convolutions whose output is one position (the graph builds them as a matrix product over the
+   * taps that see the input): 3x3/2 with padding on 2x2, 3x3/1 "same" on 1x1, a 1x1/2 downsample
+   * and a 3x3/2 with padding on the bottom and left only (its window starts inside the image).
+   */
+  private static NetworkSpec point() {
+    return new NetworkSpec("point", List.of(
+        new Layer.Input("input", new ActivationShape(3, 2, 2)),
+        new Layer.Conv2d("down", "input", 3, 4, 3, 2, 1, true),
+        new Layer.Conv2d("same", "down", 4, 5, 3, 1, 1, false),
+        new Layer.Conv2d("skip", "input", 3, 5, 1, 2, 0, false),
+        new Layer.Conv2d("asym", "input", 3, 5, 3, 2, new Padding(0, 1, 1, 0), 1, false),
+        new Layer.Add("sum", List.of("same", "skip", "asym")),
+        new Layer.Flatten("flat", "sum"),
+        new Layer.Dense("fc", "flat", 5, 3, true)), "fc");
+  }
+
   @Test
   void gradientsOfGroupedDepthwiseConcatPoolingAndRelu6MatchFiniteDifferences() {
-    NetworkSpec spec = tiny();
+    assertGradientsMatchFiniteDifferences(tiny());
+  }
+
+  @Test
+  void gradientsOfLrnAsymmetricPaddingAndCeilModePoolingMatchFiniteDifferences() {
+    assertGradientsMatchFiniteDifferences(imported());
+  }
+
+  @Test
+  void gradientsOfConvolutionsOnOnePositionMatchFiniteDifferences() {
+    assertGradientsMatchFiniteDifferences(point());
+  }
+
+  private static void assertGradientsMatchFiniteDifferences(NetworkSpec spec) {
     Weights w = WeightInit.randomized(spec, 3);
     float[] x = random((int) spec.input().shape().elements(), 4, 2);
     float[] c = random(3, 5, 1);
@@ -114,7 +167,7 @@ class LayerGradientsTest {
       float[] base = w.get(p.name()).data();
       SplittableRandom pick = new SplittableRandom(i);
       double largest = 0;
-      for (int trial = 0; trial < 6; trial++) {
+      for (int trial = 0; trial < 12; trial++) {
         int j = pick.nextInt(base.length);
         double up = referenceLoss(spec, with(w, p, j, base[j] + h), x, c);
         double down = referenceLoss(spec, with(w, p, j, base[j] - h), x, c);

@@ -94,6 +94,11 @@ class TfForwardTest {
   }
 
   @Test
+  void lrnPaddingBySideAndCeilModePoolingMatchThePlainJavaReference() {
+    assertMatchesReference(Networks.foreign(), 9);
+  }
+
+  @Test
   void resnet50MatchesThePlainJavaReference() {
     assertMatchesReference(Networks.resnet50(4, ArchitectureConfig.Stem.IMAGENET, 32), 6);
   }
