@@ -40,6 +40,8 @@ public enum CardKey {
   PRUNED_FROM("pruned_from", Kind.SOURCE, "for a slim network: the weights it was cut from"),
   IMPORTED_FROM("imported_from", Kind.SOURCE, "for an imported network: the file it was read"
       + " from"),
+  IMPORTED_PRODUCER("imported.producer", Kind.EXTRA, "for an imported network: what wrote the"
+      + " file (its ONNX producer name and version)"),
   EXPORT_SOURCE("export.source", Kind.SOURCE, "the weights file an ONNX export was written from"),
   EXPORT_KE_BRIDGE_VERSION("export.ke_bridge_version", Kind.EXTRA, "the exporting ke-bridge"),
   EXPORT_FOLD_BATCHNORM("export.fold_batchnorm", Kind.EXTRA, "true when batch-norms were folded"
