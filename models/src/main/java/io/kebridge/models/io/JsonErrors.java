@@ -17,16 +17,16 @@ public final class JsonErrors {
   private JsonErrors() {}
 
   /**
-   * The reason {@code e} gives, on one line: {@code "is empty"}, or its message followed by where
-   * it happened ({@code "at line 3, column 7"}) and the field it concerns ({@code "in
-   * rows[2].config"}).
+   * The reason {@code e} gives, on one line: {@code "is empty"}, or its message followed by the
+   * field it concerns ({@code "in rows[2].config"}) and where it happened ({@code "(line 3, column
+   * 7)"}).
    */
   public static String describe(Exception e) {
     String reason = reason(e);
     if (e instanceof JsonProcessingException j && !reason.equals("is empty")) {
       JsonLocation at = j.getLocation();
       if (at != null && at.getLineNr() > 0) {
-        return reason + " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+        return reason + " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
       }
     }
     return reason;
@@ -34,7 +34,7 @@ public final class JsonErrors {
 
   /**
    * The whole message for a file that could not be read: {@code "the run's config /r/config.json
-   * is empty"}, or {@code "... is not valid: Unexpected end-of-input ... at line 3, column 1"}.
+   * is empty"}, or {@code "... is not valid: Unexpected end-of-input ... (line 3, column 1)"}.
    *
    * @param what what the file is, for the reader ({@code the run's config})
    */
@@ -57,7 +57,11 @@ public final class JsonErrors {
     if (!(e instanceof JsonProcessingException j)) {
       return oneLine(e.getMessage() == null ? e.toString() : e.getMessage());
     }
-    StringBuilder b = new StringBuilder(oneLine(String.valueOf(j.getOriginalMessage())));
+    // the parser's own location dumps go: the line and column follow in describe()
+    String m = String.valueOf(j.getOriginalMessage())
+        .replaceAll("\\s*\\(start marker at [\\s\\S]*$", "")
+        .replaceAll("\\s*at \\[Source:[\\s\\S]*$", "");
+    StringBuilder b = new StringBuilder(oneLine(m));
     String path = e instanceof JsonMappingException jm ? path(jm) : "";
     if (!path.isEmpty()) {
       b.append(" in ").append(path);
