@@ -65,7 +65,8 @@ public final class ImportCommand implements Runnable {
   boolean noVerify;
 
   @Option(names = "--labels", split = ",", paramLabel = "NAME[,NAME...]",
-      description = "Class names in output order (default: the file's metadata, else class 0..N-1).")
+      description = "Class names in output order (default: the file's metadata, else class"
+          + " 0..N-1).")
   List<String> labels;
 
   @Option(names = "--labels-file", paramLabel = "FILE",

@@ -40,8 +40,9 @@ public final class ForeignMetadata {
   public static final List<String> STD_KEYS = List.of("std", "image_std", "normalization.std");
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern PY_ENTRY =
-      Pattern.compile("\\s*(\\d+)\\s*:\\s*(?:'((?:[^'\\\\]|\\\\.)*)'|\"((?:[^\"\\\\]|\\\\.)*)\")\\s*");
+  /** One {@code index: 'name'} (or {@code "name"}) entry of a Python dict, escapes allowed. */
+  private static final Pattern PY_ENTRY = Pattern.compile(
+      "\\s*(\\d+)\\s*:\\s*(?:'((?:[^'\\\\]|\\\\.)*)'|\"((?:[^\"\\\\]|\\\\.)*)\")\\s*");
 
   private ForeignMetadata() {}
 

@@ -45,7 +45,8 @@ class SlimFolderTest {
 
   @Test
   void writesASlimRunDirectoryWithCardAndCostReport() {
-    SourceFile from = new SourceFile("run/generations/gen-003/weights.safetensors", "ab".repeat(32));
+    SourceFile from =
+        new SourceFile("run/generations/gen-003/weights.safetensors", "ab".repeat(32));
     ModelCard card = SlimFolder.slimCard(denseCard(), "kels:0.5", 3, 0.5, from);
     RunDirectory dir = SlimFolder.write(tmp.resolve("slim"), slim, card, cost,
         Map.of("slim_accuracy", "0.5"));
