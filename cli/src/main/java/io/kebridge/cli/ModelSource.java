@@ -1,6 +1,7 @@
 package io.kebridge.cli;
 
 import io.kebridge.models.ModelException;
+import io.kebridge.models.card.CardKey;
 import io.kebridge.models.card.ModelCard;
 import io.kebridge.models.card.NetworkKind;
 import io.kebridge.models.card.SourceFile;
@@ -67,10 +68,24 @@ final class ModelSource {
     }
     StoredNetwork n = RunDirectory.open(source).network(generation);
     String arch = n.spec().architecture();
-    String what = n.record() == null
-        ? (n.card() == null ? "imported" : n.card().network().label()) + " " + arch
+    String what = n.record() == null ? folderWhat(n.card(), arch)
         : "dense " + arch + " generation " + n.record().generation();
     return new Loaded(n.spec(), n.weights(), n.card(), what, n.source());
+  }
+
+  /**
+   * How a slim or imported folder's network is named in messages: {@code slim small-cnn}, or an
+   * imported network by the file it was read from ({@code imported resnet18.onnx}), its
+   * architecture being only "imported".
+   */
+  private static String folderWhat(ModelCard card, String arch) {
+    String kind = card == null ? NetworkKind.IMPORTED.label() : card.network().label();
+    String from = card == null ? null
+        : card.source(CardKey.IMPORTED_FROM).map(SourceFile::name).orElse(null);
+    if (arch.equals(kind)) {
+      return from == null ? kind + " network" : kind + " " + from;
+    }
+    return kind + " " + arch + (from == null ? "" : " (from " + from + ")");
   }
 
   /**
