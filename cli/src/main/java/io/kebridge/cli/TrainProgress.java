@@ -53,7 +53,7 @@ final class TrainProgress implements TrainingListener {
         init.fresh().isEmpty() ? "" : "; fresh: " + shortList(init.fresh()));
     out.printf(Locale.ROOT, "%s before training: dense %s, slim %s (%d test images, network"
         + " input %s%s)%n", run, pct(init.denseAccuracy()), pct(init.slimAccuracy()),
-        init.images(), init.input(), init.resizedImages() ? ", images resized to it" : "");
+        init.images(), init.input(), init.resizedImages() ? ", the data's images converted to it" : "");
     out.flush();
   }
 

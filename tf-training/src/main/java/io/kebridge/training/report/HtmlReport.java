@@ -261,7 +261,7 @@ public final class HtmlReport {
       row(b, "tensors loaded", init.loaded() + " of " + init.tensors());
       row(b, "fresh", init.fresh().isEmpty() ? "none" : String.join("; ", init.fresh()));
       row(b, "network input", init.input() + (init.resizedImages()
-          ? " (the data's images are resized to it)" : " (the data's own size)"));
+          ? " (the data's images are converted to it: resized, grey repeated)" : " (the data's own size)"));
       row(b, "accuracy before training", String.format(Locale.ROOT, "dense %.2f%%%s on %,d test"
           + " images", 100 * init.denseAccuracy(), init.slimAccuracy() == null ? ""
               : String.format(Locale.ROOT, ", slim %.2f%%", 100 * init.slimAccuracy()),
