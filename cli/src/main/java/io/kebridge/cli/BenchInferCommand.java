@@ -4,6 +4,7 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
 import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.card.NetworkKind;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.split.KelsPlan;
@@ -220,25 +221,21 @@ public final class BenchInferCommand implements Runnable {
     }
     NetworkSpec slim = kels.slimSpec(dense);
     Map<String, ModelProto> out = new LinkedHashMap<>();
-    out.put("dense " + dense.architecture(), randomModel(dense, "dense", split));
+    out.put("dense " + dense.architecture(), randomModel(dense, NetworkKind.DENSE, split));
     out.put("slim " + slim.architecture() + " (" + plan.describe() + ")",
-        randomModel(slim, "slim", split));
+        randomModel(slim, NetworkKind.SLIM, split));
     return out;
   }
 
   /** An ONNX model of {@code spec} with seeded random weights: cost and speed need no training. */
-  static ModelProto randomModel(NetworkSpec spec, String network, String split) {
+  static ModelProto randomModel(NetworkSpec spec, NetworkKind network, String split) {
     List<String> labels = new ArrayList<>();
     for (int i = 0; i < spec.classes(); i++) {
       labels.add(Integer.toString(i));
     }
-    int c = spec.input().shape().channels();
-    float[] mean = new float[c];
-    float[] std = new float[c];
-    Arrays.fill(std, 1f);
-    ModelCard card = new ModelCard(spec.architecture(), network, split, 0, labels,
-        spec.input().shape(), "NCHW", mean, std, null, Main.version(),
-        Map.of("weights", "random (benchmark only)"));
+    ModelCard card = ModelCard.builder(labels, spec.input().shape())
+        .architecture(spec.architecture()).network(network).split(split)
+        .version(Main.version()).extra("weights", "random (benchmark only)").build();
     return OnnxExporter.export(spec, WeightInit.heNormal(spec, 1), card, ExportOptions.defaults());
   }
 

@@ -9,6 +9,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
+import io.kebridge.models.card.NetworkKind;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.split.KelsPlan;
@@ -182,8 +183,8 @@ public final class BenchServeCommand implements Runnable {
       NetworkSpec dense = Architectures.build("resnet18",
           ArchitectureConfig.of(ActivationShape.parse("3x224x224"), 1000));
       Path written = ModelRepository.write(repository, "resnet18-slim", 1,
-          BenchInferCommand.randomModel(new KelsPlan(0.5).slimSpec(dense), "slim", "kels:0.5"),
-          32);
+          BenchInferCommand.randomModel(new KelsPlan(0.5).slimSpec(dense), NetworkKind.SLIM,
+              "kels:0.5"), 32);
       out.println("wrote " + written);
     }
     InferenceServer embedded = null;

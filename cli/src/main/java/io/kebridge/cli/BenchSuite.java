@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
+import io.kebridge.models.card.NetworkKind;
 import io.kebridge.models.io.AtomicFiles;
 import io.kebridge.models.io.Folders;
 import io.kebridge.models.spec.ActivationShape;
@@ -91,8 +92,8 @@ final class BenchSuite {
     NetworkSpec dense = Architectures.build("resnet18",
         ArchitectureConfig.of(ActivationShape.parse(size.inferInput()), size.inferClasses()));
     NetworkSpec slim = new KelsPlan(0.5).slimSpec(dense);
-    ModelProto denseModel = BenchInferCommand.randomModel(dense, "dense", "kels:0.5");
-    ModelProto slimModel = BenchInferCommand.randomModel(slim, "slim", "kels:0.5");
+    ModelProto denseModel = BenchInferCommand.randomModel(dense, NetworkKind.DENSE, "kels:0.5");
+    ModelProto slimModel = BenchInferCommand.randomModel(slim, NetworkKind.SLIM, "kels:0.5");
     List<List<Figure>> all = new ArrayList<>();
     for (int r = 1; r <= runs; r++) {
       if (runs > 1) {
@@ -215,7 +216,7 @@ final class BenchSuite {
     NetworkSpec small = Architectures.build("small-cnn",
         ArchitectureConfig.of(new ActivationShape(1, 28, 28), 10));
     Path smallFile = ModelRepository.write(repo, "small-cnn", 1,
-        BenchInferCommand.randomModel(small, "dense", "kels:0.5"), 32);
+        BenchInferCommand.randomModel(small, NetworkKind.DENSE, "kels:0.5"), 32);
     Path slimFile = ModelRepository.write(repo, "resnet18-slim", 1, slimModel, 32);
     try (InferenceServer server = InferenceServer.start(
         ServerConfig.builder(repo).port(0).grpcPort(0).pollInterval(Duration.ZERO).build())) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kebridge.models.ModelException;
+import io.kebridge.models.card.CardKey;
 import io.kebridge.models.card.ModelCard;
 import io.kebridge.models.data.ChannelStats;
 import io.kebridge.models.data.DataSplits;
@@ -114,7 +115,7 @@ public final class EvalCommand implements Runnable {
     Opened m = open();
     try (Forward f = m.forward()) {
       String dataset = data != null ? data
-          : m.card() == null ? null : m.card().extra().get(PruneCommand.DATASET_KEY);
+          : m.card() == null ? null : m.card().get(CardKey.DATASET).orElse(null);
       if (dataset == null) {
         throw new ModelException(model + " names no dataset: pass --data NAME|PATH");
       }

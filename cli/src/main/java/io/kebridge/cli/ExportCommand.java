@@ -2,10 +2,12 @@ package io.kebridge.cli;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import io.kebridge.models.ModelException;
+import io.kebridge.models.card.CardKey;
 import io.kebridge.models.card.ModelCard;
 import io.kebridge.models.data.DataSplits;
 import io.kebridge.models.data.Dataset;
 import io.kebridge.models.data.Datasets;
+import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.onnx.OnnxFormat;
 import io.kebridge.onnx.export.ExportOptions;
@@ -19,15 +21,10 @@ import io.kebridge.onnx.quantize.Quantizer;
 import io.kebridge.onnx.repository.ModelRepository;
 import io.kebridge.onnx.runtime.OrtSettings;
 import io.kebridge.training.graph.TfForward;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Locale;
+import java.util.SplittableRandom;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -142,12 +139,13 @@ public final class ExportCommand implements Runnable {
     PrintWriter console = command.commandLine().getOut();
     ModelSource.Loaded net = ModelSource.load(source, generation, slim);
     if (net.card() == null) {
-      throw new ModelException(source + " has no card.json (labels, input, normalisation)");
+      throw new ModelException(source + " has no card.json (labels, input, normalisation):"
+          + " import the model again with ke import, which writes one");
     }
-    ModelCard card = net.card()
-        .withExtra("export.source", source.toAbsolutePath().normalize().toString())
-        .withExtra("export.weights_sha256", sha256(net.weightsFile()))
-        .withExtra("export.ke_bridge_version", Main.version());
+    ModelCard card = net.card().toBuilder()
+        .source(CardKey.EXPORT_SOURCE, net.source())
+        .set(CardKey.EXPORT_KE_BRIDGE_VERSION, Main.version())
+        .build();
     console.printf(Locale.ROOT, "exporting %s: %s, %d layers, input %s, %d classes%n", source,
         net.what(), net.spec().layers().size(), net.spec().input().shape(), net.spec().classes());
     ExportOptions options = ExportOptions.defaults().withFoldBatchNorm(foldBatchNorm);
@@ -156,7 +154,7 @@ public final class ExportCommand implements Runnable {
       model = OnnxExporter.export(net.spec(), net.weights(), card, options);
       console.println("parity check skipped (--no-verify)");
     } else {
-      float[][] images = parityImages(card, net.spec());
+      float[][] images = parityImages(card, net.spec(), console);
       VerifiedExport.Result r = VerifiedExport.export(net.spec(), net.weights(), card, options,
           TfForward::open, "tensorflow", images, OrtSettings.defaults());
       model = r.model();
@@ -186,13 +184,15 @@ public final class ExportCommand implements Runnable {
   private ModelProto quantize(ModelProto fp32, ModelCard card, NetworkSpec spec,
       QuantizationSettings settings, PrintWriter console) {
     Quantizer.checkSupported(fp32); // refuse unsupported layers before loading any data
-    DataSplits splits = dataset(card, spec, "the INT8 calibration and accuracy check");
-    CalibrationSet calibration = CalibrationSet.fromDataset(splits.train(), card.normalization(),
-        int8.calibration, int8.seed);
+    DataSplits splits = dataset(card, "the INT8 calibration and accuracy check");
+    ActivationShape in = spec.input().shape();
+    CalibrationSet calibration = CalibrationSet.fromDataset(splits.train().adaptedTo(in),
+        card.normalization(), int8.calibration, int8.seed);
     Dataset test = splits.test();
     if (testImages > 0) {
       test = sample(test, testImages);
     }
+    test = test.adaptedTo(in);
     console.printf(Locale.ROOT, "INT8: %s, calibration on %s%n", settings.describe(),
         calibration.description());
     console.flush();
@@ -204,19 +204,23 @@ public final class ExportCommand implements Runnable {
     return q.model();
   }
 
-  /** The card's dataset (or {@code --data}), checked to hold images the network takes. */
-  private DataSplits dataset(ModelCard card, NetworkSpec spec, String purpose) {
-    String dataset = data != null ? data : card.extra().get(PruneCommand.DATASET_KEY);
+  /** The card's dataset (or {@code --data}), or null when neither names one. */
+  private String datasetName(ModelCard card) {
+    return data != null ? data : card.get(CardKey.DATASET).orElse(null);
+  }
+
+  /**
+   * The card's dataset (or {@code --data}); images of another shape than the network's input are
+   * resized and channel-converted as {@code ke eval} does, by the caller ({@link
+   * Dataset#adaptedTo}) on the images it uses.
+   */
+  private DataSplits dataset(ModelCard card, String purpose) {
+    String dataset = datasetName(card);
     if (dataset == null) {
-      throw new ModelException("the model card names no dataset (ke." + PruneCommand.DATASET_KEY
-          + "); pass --data NAME|PATH for " + purpose);
+      throw new ModelException("the model card names no dataset (" + CardKey.DATASET
+          .metadataKey() + "); pass --data NAME|PATH for " + purpose);
     }
-    DataSplits splits = Datasets.load(dataset);
-    if (!splits.test().shape().equals(spec.input().shape())) {
-      throw new ModelException("dataset " + dataset + " has images " + splits.test().shape()
-          + ", the network takes " + spec.input().shape() + "; pass --data with matching images");
-    }
-    return splits;
+    return Datasets.load(dataset);
   }
 
   /** At most {@code n} images, a fixed share of every class, in the data's order. */
@@ -230,30 +234,33 @@ public final class ExportCommand implements Runnable {
     return s.select(first, s.name());
   }
 
-  /** The first test images of the card's dataset, a fixed share of every class, normalised. */
-  private float[][] parityImages(ModelCard card, NetworkSpec spec) {
-    Dataset sample = sample(dataset(card, spec, "the parity images, or --no-verify").test(),
-        parityImages);
-    float[][] images = new float[sample.size()][];
+  /**
+   * The first test images of the card's dataset, a fixed share of every class, normalised; where
+   * neither the card nor {@code --data} names a dataset (an imported model), seeded random
+   * pixels in [0, 1], normalised the same way.
+   */
+  private float[][] parityImages(ModelCard card, NetworkSpec spec, PrintWriter console) {
+    float[][] images = new float[parityImages][];
+    if (datasetName(card) == null) {
+      SplittableRandom r = new SplittableRandom(1);
+      int size = (int) spec.input().shape().elements();
+      for (int i = 0; i < images.length; i++) {
+        float[] x = new float[size];
+        for (int j = 0; j < size; j++) {
+          x[j] = (float) r.nextDouble();
+        }
+        images[i] = card.normalization().normalize(x);
+      }
+      console.printf(Locale.ROOT, "parity on %d random images: the card names no dataset (give"
+          + " --data for real ones)%n", images.length);
+      return images;
+    }
+    Dataset sample = sample(dataset(card, "the parity images, or --no-verify").test(),
+        parityImages).adaptedTo(spec.input().shape());
+    images = new float[sample.size()][];
     for (int i = 0; i < images.length; i++) {
       images[i] = card.normalization().normalize(sample.image(i));
     }
     return images;
-  }
-
-  /** The SHA-256 of the weights file the export came from: provenance that names exact bytes. */
-  private static String sha256(Path file) {
-    try (InputStream in = Files.newInputStream(file)) {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      byte[] buf = new byte[1 << 16];
-      for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-        md.update(buf, 0, n);
-      }
-      return HexFormat.of().formatHex(md.digest());
-    } catch (IOException e) {
-      throw new ModelException("cannot read " + file + ": " + e.getMessage(), e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JVM has no SHA-256", e);
-    }
   }
 }

@@ -1,9 +1,11 @@
 package io.kebridge.cli;
 
 import io.kebridge.models.ModelException;
+import io.kebridge.models.card.CardKey;
 import io.kebridge.models.card.ModelCard;
 import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
+import io.kebridge.models.card.SourceFile;
 import io.kebridge.models.cost.CostCounter;
 import io.kebridge.models.cost.CostReport;
 import io.kebridge.models.cost.LayerCost;
@@ -141,7 +143,8 @@ public final class InfoCommand implements Runnable {
         card.architecture(), card.split(), card.generation(),
         card.accuracy() == null ? "" : String.format(Locale.ROOT, ", accuracy %.4f",
             card.accuracy()),
-        card.extra().getOrDefault("pruned_from", "an unknown run"));
+        card.source(CardKey.PRUNED_FROM).map(SourceFile::describe)
+            .orElse(card.get(CardKey.PRUNED_FROM).orElse("an unknown run")));
     table(out, cost.dense(), cost.slim(), Map.of());
     if (cost.latency() != null) {
       out.printf(Locale.ROOT, "%-15s dense %.3f ms, slim %.3f ms (median, %s, batch %d): %.2fx"

@@ -58,7 +58,9 @@ public final class Main implements Runnable {
         (ex, commandLine, parseResult) -> {
           boolean verbose = hasVerbose(parseResult);
           String message = ex.getMessage() == null ? ex.toString() : ex.getMessage();
-          commandLine.getErr().println("ke: error: " + message);
+          // one line, whatever a hostile file put into the message (names with line breaks)
+          commandLine.getErr().println("ke: error: " + message.replaceAll("[\\r\\n]+\\s*", " ")
+              .strip());
           if (verbose) {
             ex.printStackTrace(commandLine.getErr());
           }

@@ -1,6 +1,6 @@
 package io.kebridge.cli;
 
-import io.kebridge.models.ModelException;
+import io.kebridge.models.card.CardKey;
 import io.kebridge.models.card.ModelCard;
 import io.kebridge.models.data.Dataset;
 import io.kebridge.models.data.Datasets;
@@ -8,26 +8,21 @@ import io.kebridge.models.forward.Forward;
 import io.kebridge.models.io.Folders;
 import io.kebridge.models.run.GenerationRecord;
 import io.kebridge.models.run.RunDirectory;
-import io.kebridge.models.spec.NetworkSpec;
-import io.kebridge.models.split.SplitPlan;
-import io.kebridge.models.weights.SafeTensors;
+import io.kebridge.models.run.StoredNetwork;
 import io.kebridge.onnx.export.ExportOptions;
 import io.kebridge.onnx.export.OnnxExporter;
-import io.kebridge.prune.cost.Latency;
 import io.kebridge.prune.PruneException;
 import io.kebridge.prune.cost.CostComparison;
+import io.kebridge.prune.cost.Latency;
 import io.kebridge.prune.cut.SlimNetwork;
-import io.kebridge.prune.cut.SlimPruner;
 import io.kebridge.prune.eval.Accuracy;
 import io.kebridge.prune.eval.AccuracyEvaluator;
-import io.kebridge.models.split.ChannelPlan;
 import io.kebridge.prune.store.SlimFolder;
 import io.kebridge.training.export.SavedModels;
 import io.kebridge.training.graph.TfForward;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -36,9 +31,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code ke prune}: cuts the KELS fit hypothesis of one generation of a KE run out as a slim
- * network, checks its test accuracy on TensorFlow against what the trainer logged, and writes it as
- * a slim folder with its cost report (optionally also as a TensorFlow SavedModel).
+ * {@code ke prune}: cuts the KELS fit hypothesis of one generation of a KE run (or of a dense or
+ * imported folder's weights) out as a slim network, checks its test accuracy on TensorFlow against
+ * what the trainer logged, and writes it as a slim folder with its cost report (optionally also as
+ * a TensorFlow SavedModel). The network comes from {@link ModelSource#cut}, as for {@code ke export
+ * --slim} and {@code ke eval --slim}.
  */
 @Command(
     name = "prune",
@@ -47,19 +44,22 @@ import picocli.CommandLine.Spec;
       "Cut the fit hypothesis (KELS split) of a KE run out as a smaller network, without",
       "fine-tuning. Writes SLIM_DIR with spec.json, weights.safetensors, card.json and the",
       "dense-vs-slim cost report (cost.json, cost.md), and prints the slim network's test accuracy",
-      "measured on TensorFlow beside the slim accuracy the trainer logged for that generation."
+      "measured on TensorFlow beside the slim accuracy the trainer logged for that generation.",
+      "A dense or imported folder is cut with --split (its card's split by default)."
     })
 public final class PruneCommand implements Runnable {
 
-  /** Card property naming the dataset a run was trained on. */
-  static final String DATASET_KEY = "dataset";
-
-  @Parameters(index = "0", paramLabel = "RUN_DIR", description = "A ke-bridge run directory.")
+  @Parameters(index = "0", paramLabel = "RUN_DIR",
+      description = "A ke-bridge run directory, or a dense or imported folder.")
   Path runDir;
 
   @Option(names = "--generation", paramLabel = "N",
       description = "Generation to cut (default: the last finished one).")
   Integer generation;
+
+  @Option(names = "--split", paramLabel = "kels:S",
+      description = "The KELS split to cut (default: the card's; needed for imported folders).")
+  String split;
 
   @Option(names = "--out", required = true, paramLabel = "SLIM_DIR",
       description = "Folder to write the slim network to (must not exist or be empty).")
@@ -94,31 +94,27 @@ public final class PruneCommand implements Runnable {
   @Override
   public void run() {
     PrintWriter console = command.commandLine().getOut();
-    RunDirectory run = RunDirectory.open(runDir);
+    RunDirectory.open(runDir);
     SlimFolder.checkTarget(out);
     if (savedModel != null) {
       SlimFolder.checkTarget(savedModel);
     }
-    ModelCard card = run.card();
-    NetworkSpec dense = run.spec();
-    SplitPlan split = SplitPlan.parse(card.split(), 0);
-    int g = generation != null ? generation : run.latestGeneration();
-    // Refuse a WELS or LLF run before reading any weights.
-    ChannelPlan plan = SlimPruner.plan(dense, split);
-    SafeTensors.Contents contents = run.generationWeights(g);
-    GenerationRecord record = GenerationRecord.fromMetadata(g, contents.metadata());
-    SlimNetwork slim = SlimPruner.cut(contents.weights(), plan);
-    CostComparison cost = CostComparison.of(split.describe(), dense, slim.spec());
+    ModelSource.Cut cut = ModelSource.cut(runDir, generation, split);
+    StoredNetwork dense = cut.dense();
+    SlimNetwork slim = cut.network();
+    CostComparison cost = CostComparison.of(cut.split().describe(), dense.spec(), slim.spec());
+    Integer g = dense.generation();
 
-    console.printf(Locale.ROOT, "%s generation %d (%s): %s -> %s%n", runDir, g, split.describe(),
-        dense.architecture(), slim.spec().architecture());
+    console.printf(Locale.ROOT, "%s%s (%s): %s -> %s%n", runDir,
+        g == null ? "" : " generation " + g, cut.split().describe(),
+        dense.spec().architecture(), slim.spec().architecture());
     if (showGroups) {
-      console.print(plan.describe());
+      console.print(cut.plan().describe());
     }
     console.print(cost.summary());
 
-    Double logged = record.slimAccuracy();
-    Accuracy measured = skipEval ? null : evaluate(card, slim);
+    Double logged = dense.record() == null ? null : dense.record().slimAccuracy();
+    Accuracy measured = skipEval ? null : evaluate(dense.card(), slim);
     if (measured != null) {
       console.printf(Locale.ROOT, "slim accuracy %.4f (%d/%d, measured on TensorFlow), %s%n",
           measured.value(), measured.correct(), measured.total(), compare(measured, logged, g));
@@ -128,21 +124,18 @@ public final class PruneCommand implements Runnable {
     }
 
     Double accuracy = measured != null ? Double.valueOf(measured.value()) : logged;
-    Map<String, String> extra = new LinkedHashMap<>();
-    extra.put("pruned_from", runDir.toAbsolutePath().normalize().toString());
-    extra.put(GenerationRecord.DENSE_ACCURACY_KEY, Double.toString(record.denseAccuracy()));
-    ModelCard slimCard = SlimFolder.slimCard(card, g, accuracy, extra);
+    ModelCard slimCard = cut.card().toBuilder().accuracy(accuracy).build();
     if (!noLatency) {
       ExportOptions plain = ExportOptions.defaults();
       Latency latency = Latencies.measure(
-          OnnxExporter.export(dense, contents.weights(), card, plain),
+          OnnxExporter.export(dense.spec(), dense.weights(), dense.card(), plain),
           OnnxExporter.export(slim.spec(), slim.weights(), slimCard, plain), 1);
       cost = cost.withLatency(latency);
       console.printf(Locale.ROOT, "latency on ONNX Runtime, batch 1 (median, interleaved): dense "
           + "%.3f ms, slim %.3f ms, %.2fx faster%n", latency.denseMedianMs(),
           latency.slimMedianMs(), latency.speedup());
     }
-    Map<String, String> meta = GenerationRecord.slimMetadata(g, accuracy);
+    Map<String, String> meta = GenerationRecord.slimMetadata(slimCard.generation(), accuracy);
 
     if (savedModel != null) {
       SavedModels.export(slim.spec(), slim.weights(), savedModel);
@@ -165,22 +158,21 @@ public final class PruneCommand implements Runnable {
   }
 
   private Accuracy evaluate(ModelCard card, SlimNetwork slim) {
-    String name = data != null ? data : card.extra().get(DATASET_KEY);
+    String name = data != null ? data : card.get(CardKey.DATASET).orElse(null);
     if (name == null) {
-      throw new PruneException("the run's card names no dataset (ke." + DATASET_KEY
-          + "); pass --data NAME|PATH or --skip-eval");
+      throw new PruneException(runDir + "'s card names no dataset (" + CardKey.DATASET
+          .metadataKey() + "); pass --data NAME|PATH or --skip-eval");
     }
-    Dataset test = Datasets.load(name).test();
-    if (!test.shape().equals(slim.spec().input().shape())) {
-      throw new PruneException("dataset " + name + " has images " + test.shape()
-          + ", the network takes " + slim.spec().input().shape());
-    }
+    Dataset test = Datasets.load(name).test().adaptedTo(slim.spec().input().shape());
     try (Forward forward = TfForward.open(slim.spec(), slim.weights())) {
       return AccuracyEvaluator.evaluate(forward, test, card.mean(), card.std(), batchSize);
     }
   }
 
-  private static String compare(Accuracy measured, Double logged, int g) {
+  private static String compare(Accuracy measured, Double logged, Integer g) {
+    if (g == null) {
+      return "cut from a folder's weights (no trainer log to compare)";
+    }
     if (logged == null) {
       return "the trainer logged no slim accuracy for generation " + g;
     }

@@ -1,5 +1,6 @@
 package io.kebridge.cli;
 
+import io.kebridge.models.card.CardKey;
 import io.kebridge.onnx.graph.OnnxFiles;
 import io.kebridge.prune.cost.CostComparison;
 import io.kebridge.training.report.ReportSection;
@@ -48,11 +49,11 @@ final class Reports {
     List<List<String>> rows = new ArrayList<>();
     for (Map.Entry<String, Map<String, String>> e : modelsMetadata.entrySet()) {
       Map<String, String> m = e.getValue();
-      rows.add(List.of(e.getKey(), m.getOrDefault("ke.parity.reference", "not checked"),
-          m.getOrDefault("ke.parity.images", "-"), m.getOrDefault("ke.parity.max_abs_diff", "-"),
-          m.getOrDefault("ke.parity.max_rel_diff", "-"),
-          m.getOrDefault("ke.parity.top1_agreement", "-"),
-          m.getOrDefault("ke.parity.passed", "-")));
+      String p = CardKey.PARITY.metadataKey();
+      rows.add(List.of(e.getKey(), m.getOrDefault(p + "reference", "not checked"),
+          m.getOrDefault(p + "images", "-"), m.getOrDefault(p + "max_abs_diff", "-"),
+          m.getOrDefault(p + "max_rel_diff", "-"), m.getOrDefault(p + "top1_agreement", "-"),
+          m.getOrDefault(p + "passed", "-")));
     }
     return new ReportSection("ONNX export parity",
         List.of("model", "reference", "images", "max abs diff", "max rel diff", "top-1 agree",

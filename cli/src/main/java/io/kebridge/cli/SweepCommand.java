@@ -197,7 +197,7 @@ public final class SweepCommand implements Callable<Integer> {
       b = KeConfig.builder();
     }
     training.apply(b);
-    KeConfig base = b.build();
+    KeConfig base = b.build().resolved(); // every run records the same starting weights
     List<Long> s = seeds != null ? seeds : fileSeeds != null ? fileSeeds : List.of(base.seed());
     List<String> sp = splits != null ? splits : fileSplits != null ? fileSplits
         : List.of(base.split());

@@ -3,6 +3,7 @@ package io.kebridge.cli;
 import io.kebridge.models.run.GenerationRecord;
 import io.kebridge.training.ke.TrainingListener;
 import io.kebridge.training.results.EpochMetrics;
+import io.kebridge.training.results.InitRecord;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
@@ -43,6 +44,23 @@ final class TrainProgress implements TrainingListener {
                 fromGeneration, fromEpoch)
             : "");
     out.flush();
+  }
+
+  @Override
+  public void onInit(String run, InitRecord init) {
+    out.printf(Locale.ROOT, "%s starts from %s (sha256 %s...): %d of %d tensors loaded%s%n", run,
+        init.source(), init.sha256().substring(0, 12), init.loaded(), init.tensors(),
+        init.fresh().isEmpty() ? "" : "; fresh: " + shortList(init.fresh()));
+    out.printf(Locale.ROOT, "%s before training: dense %s, slim %s (%d test images, network"
+        + " input %s%s)%n", run, pct(init.denseAccuracy()), pct(init.slimAccuracy()),
+        init.images(), init.input(), init.resizedImages() ? ", the data's images converted to it" : "");
+    out.flush();
+  }
+
+  private static String shortList(java.util.List<String> items) {
+    int shown = Math.min(4, items.size());
+    return String.join(", ", items.subList(0, shown))
+        + (items.size() > shown ? " and " + (items.size() - shown) + " more" : "");
   }
 
   @Override

@@ -1,6 +1,8 @@
 package io.kebridge.cli;
 
+import io.kebridge.training.TrainingException;
 import io.kebridge.training.graph.TfDevice;
+import io.kebridge.training.ke.InitSource;
 import io.kebridge.training.ke.KeConfig;
 import io.kebridge.training.ke.ReinitRule;
 import io.kebridge.training.optim.LrSchedule;
@@ -23,8 +25,23 @@ final class TrainingOptions {
   Integer perClass;
 
   @Option(names = "--arch", paramLabel = "ARCH",
-      description = "small-cnn (default), resnet18, resnet34, vgg11-bn.")
+      description = "small-cnn (default), resnet18, resnet34, resnet50, densenet121, mobilenet-v2,"
+          + " vgg11-bn, ... ('ke info'); with --init-from: source (the default: the network of the"
+          + " weights), or a built-in one that loads their matching tensors.")
   String arch;
+
+  @Option(names = "--init-from", paramLabel = "DIR",
+      description = "Start generation 1 from these weights instead of random ones: a folder"
+          + " from 'ke import' or 'ke prune', or a run folder (its last generation, or"
+          + " --init-generation). Every tensor whose name and shape match is loaded; a classifier"
+          + " for another class count starts fresh. Images are normalised as the folder's card"
+          + " says and resized where the network needs its own input size.")
+  String initFrom;
+
+  @Option(names = "--init-generation", paramLabel = "N",
+      description = "With --init-from a run folder: the generation to start from (default: the"
+          + " last).")
+  Integer initGeneration;
 
   @Option(names = "--width", paramLabel = "W",
       description = "Base width (default: the architecture's own).")
@@ -106,6 +123,13 @@ final class TrainingOptions {
 
   /** Sets every option given on {@code b}; returns {@code b}. */
   KeConfig.Builder apply(KeConfig.Builder b) {
+    if (initGeneration != null && initFrom == null) {
+      throw new TrainingException("--init-generation picks a generation of the --init-from run"
+          + " folder; give --init-from DIR");
+    }
+    if (initFrom != null) {
+      b.initFrom(InitSource.of(initFrom, initGeneration == null ? 0 : initGeneration));
+    }
     if (data != null) {
       b.dataset(data);
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.card.NetworkKind;
 import io.kebridge.models.data.Dataset;
 import io.kebridge.models.data.Datasets;
 import io.kebridge.models.data.ImageFolders;
@@ -51,7 +52,7 @@ class EndToEndTest {
     Path repo = out.resolve("repository");
     Path slimOnnx = repo.resolve("ke-slim/1/model.onnx");
     ModelCard card = ModelCard.fromMetadata(Reports.metadata(slimOnnx));
-    assertEquals("slim", card.network());
+    assertEquals(NetworkKind.SLIM, card.network());
     Dataset test = Datasets.load("digits").test();
     byte[] png = DemoSamples.png(test.image(7), test.shape());
 

@@ -166,5 +166,16 @@ class EvalCommandTest {
     JsonNode ke = json(CliRun.of("eval", onnx.toString(), "--data", "digits", "--mean", "0.3",
         "--std", "0.4", "--json"));
     assertEquals(torchCorrect, ke.get("top1_correct").asInt());
+
+    // imported, it counts the same on TensorFlow, and is named by the file it came from
+    Path imported = dir.resolve("imported");
+    CliRun imp = CliRun.of("import", onnx.toString(), "--out", imported.toString(), "--mean",
+        "0.3", "--std", "0.4");
+    assertEquals(0, imp.exitCode(), imp.err());
+    CliRun text = CliRun.of("eval", imported.toString(), "--data", "digits");
+    assertEquals(0, text.exitCode(), text.err());
+    assertTrue(text.out().startsWith("imported torch.onnx on digits"), text.out());
+    assertEquals(torchCorrect, json(CliRun.of("eval", imported.toString(), "--data", "digits",
+        "--json")).get("top1_correct").asInt());
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.card.SourceFile;
 import io.kebridge.onnx.graph.OnnxFiles;
 import io.kebridge.onnx.runtime.OrtForward;
 import io.kebridge.onnx.runtime.OrtSettings;
@@ -31,8 +32,11 @@ class ExportCommandTest {
     assertEquals("2", meta.get("ke.generation"));
     assertEquals("0.5", meta.get("ke.accuracy"));
     assertEquals("digits", meta.get("ke.dataset"));
-    assertEquals(64, meta.get("ke.export.weights_sha256").length());
-    assertEquals(run.toAbsolutePath().normalize().toString(), meta.get("ke.export.source"));
+    // provenance by file name and SHA-256, nothing of this machine's filesystem
+    assertEquals("run/generations/gen-002/weights.safetensors", meta.get("ke.export.source"));
+    assertEquals(SourceFile.sha256(run.resolve("generations/gen-002/weights.safetensors")),
+        meta.get("ke.export.source_sha256"));
+    assertTrue(meta.values().stream().noneMatch(v -> v.contains(dir.toString())), meta.toString());
     assertEquals(TestRuns.DIGITS.train().classNames(), ModelCard.fromMetadata(meta).labels());
   }
 
@@ -108,7 +112,11 @@ class ExportCommandTest {
     assertTrue(r.out().contains("PASS"), r.out());
     Map<String, String> meta = OnnxFiles.metadata(OnnxFiles.read(file));
     assertEquals("slim", meta.get("ke.network"));
-    assertEquals(run.toAbsolutePath().normalize().toString(), meta.get("ke.pruned_from"));
+    assertEquals("run/generations/gen-002/weights.safetensors", meta.get("ke.pruned_from"));
+    assertEquals(SourceFile.sha256(run.resolve("generations/gen-002/weights.safetensors")),
+        meta.get("ke.pruned_from_sha256"));
+    assertEquals("slim/weights.safetensors", meta.get("ke.export.source"));
+    assertTrue(meta.values().stream().noneMatch(v -> v.contains(dir.toString())), meta.toString());
   }
 
   @Test
@@ -128,7 +136,7 @@ class ExportCommandTest {
     CliRun r = CliRun.of("export", slim.toString(), "--slim", "--out",
         dir.resolve("x.onnx").toString());
     assertEquals(1, r.exitCode());
-    assertTrue(r.err().contains("without --slim and --generation"), r.err());
+    assertTrue(r.err().contains("already holds a slim network"), r.err());
   }
 
   @Test

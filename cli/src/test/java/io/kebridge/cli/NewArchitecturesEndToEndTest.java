@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.card.NetworkKind;
 import io.kebridge.models.run.RunDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +36,7 @@ class NewArchitecturesEndToEndTest {
 
     Path slimOnnx = out.resolve("repository/ke-slim/1/model.onnx");
     ModelCard card = ModelCard.fromMetadata(Reports.metadata(slimOnnx));
-    assertEquals("slim", card.network());
+    assertEquals(NetworkKind.SLIM, card.network());
     assertEquals(arch, RunDirectory.open(out.resolve("run")).spec().architecture());
 
     Path folded = dir.resolve("folded.onnx");

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
 import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.card.NetworkKind;
 import io.kebridge.models.data.DataSplits;
 import io.kebridge.models.forward.Forward;
 import io.kebridge.models.run.RunDirectory;
@@ -63,7 +64,7 @@ class PruneCommandTest {
     assertEquals(new KelsPlan(0.5).slimSpec(dense), slim.spec());
     SafeTensors.read(slim.weightsFile()).weights().checkMatches(slim.spec());
     ModelCard card = slim.card();
-    assertEquals("slim", card.network());
+    assertEquals(NetworkKind.SLIM, card.network());
     assertEquals(2, card.generation());
     assertEquals(Double.parseDouble(logged), card.accuracy(), 1e-12);
     assertEquals("digits", card.extra().get("dataset"));
@@ -157,11 +158,10 @@ class PruneCommandTest {
     // rewrite the card with a KELS split so that only the weights are wrong
     RunDirectory dir = RunDirectory.open(run);
     ModelCard card = dir.card();
-    dir.writeCard(new ModelCard(card.architecture(), card.network(), "kels:0.5",
-        card.generation(), card.labels(), card.input(), card.layout(), card.mean(), card.std(),
-        card.accuracy(), card.version(), card.extra()));
+    dir.writeCard(card.toBuilder().split("kels:0.5").build());
     CliRun r = CliRun.of("prune", run.toString(), "--out", tmp.resolve("slim").toString());
-    assertOneLineFailureAndNothingWritten(r, "weights do not match the network spec");
+    assertOneLineFailureAndNothingWritten(r, run.resolve("generations/gen-002/weights.safetensors")
+        + ": weights do not match the network spec");
   }
 
   @Test

@@ -7,6 +7,7 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
 import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.card.NetworkKind;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.weights.WeightInit;
@@ -35,7 +36,7 @@ class ServeCommandTest {
   static Path exportModel(Path repo, String name) {
     ActivationShape in = new ActivationShape(1, 8, 8);
     NetworkSpec spec = Architectures.build("small-cnn", new ArchitectureConfig(in, 10, 4, null));
-    ModelCard card = new ModelCard("small-cnn", "dense", "kels:0.5", 1,
+    ModelCard card = new ModelCard("small-cnn", NetworkKind.DENSE, "kels:0.5", 1,
         List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), in, "NCHW",
         new float[] {0.5f}, new float[] {0.25f}, null, "test", Map.of());
     ModelProto model = OnnxExporter.export(spec, WeightInit.randomized(spec, 3), card,

@@ -346,6 +346,29 @@ class SweepCommandTest {
     assertTrue(outside.err().contains("0 to 8"), outside.err());
   }
 
+  @Test
+  void aSweepStartsEveryRunFromTheSameInitFromWeights() throws Exception {
+    assertEquals(0, localRun.exitCode(), localRun.err());
+    Path source = local.resolve("runs/000"); // a finished KE run of the local sweep
+    Path dir = tmp.resolve("from-weights");
+    CliRun emit = CliRun.of("sweep", "--data", "digits", "--init-from", source.toString(),
+        "--per-class", "10", "--generations", "1", "--epochs", "1", "--seeds", "7,8",
+        "--baseline", "long", "--out", dir.toString(), "--emit", "kubernetes", "--image", "i",
+        "--volume", "v");
+    assertEquals(0, emit.exitCode(), emit.err());
+    SweepPlan plan = SweepPlan.read(dir);
+    String sha = io.kebridge.models.card.SourceFile.sha256(
+        source.resolve("generations/gen-002/weights.safetensors"));
+    for (var row : plan.rows()) {
+      assertEquals(sha, row.config().initFrom().sha256(), "every run records the same file");
+      assertEquals("source", row.config().architecture());
+    }
+    CliRun one = CliRun.of("sweep", "run", dir.toString(), "--index", "0");
+    assertEquals(0, one.exitCode(), one.err());
+    assertTrue(Files.readAllLines(dir.resolve("runs/000/metrics.jsonl")).get(0)
+        .startsWith("{\"type\":\"init\""));
+  }
+
   /** {@code ke ARGS} in a JVM of its own, output to {@code log}. */
   static ProcessBuilder java(Path log, String... args) {
     List<String> cmd = new ArrayList<>(List.of(

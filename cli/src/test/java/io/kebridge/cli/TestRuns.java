@@ -3,6 +3,7 @@ package io.kebridge.cli;
 import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
 import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.card.NetworkKind;
 import io.kebridge.models.data.ChannelStats;
 import io.kebridge.models.data.DataSplits;
 import io.kebridge.models.data.Datasets;
@@ -37,7 +38,7 @@ final class TestRuns {
 
   static ModelCard card(NetworkSpec spec, String split) {
     ChannelStats stats = DIGITS.train().stats();
-    return new ModelCard("small-cnn", "dense", split, 2, DIGITS.train().classNames(),
+    return new ModelCard("small-cnn", NetworkKind.DENSE, split, 2, DIGITS.train().classNames(),
         spec.input().shape(), "NCHW", stats.mean(), stats.std(), null, "test",
         Map.of("dataset", "digits"));
   }

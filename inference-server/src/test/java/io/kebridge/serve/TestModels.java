@@ -4,6 +4,7 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
 import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.card.NetworkKind;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.weights.WeightInit;
@@ -44,7 +45,7 @@ public final class TestModels {
     for (int i = 0; i < CLASSES; i++) {
       labels.add("digit-" + i);
     }
-    return new ModelCard("small-cnn", "dense", "kels:0.5", 1, labels, INPUT, "NCHW",
+    return new ModelCard("small-cnn", NetworkKind.DENSE, "kels:0.5", 1, labels, INPUT, "NCHW",
         new float[] {0.5f}, new float[] {0.25f}, 0.9, "test", Map.of());
   }
 

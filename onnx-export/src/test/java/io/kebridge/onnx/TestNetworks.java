@@ -3,6 +3,7 @@ package io.kebridge.onnx;
 import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
 import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.card.NetworkKind;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.NetworkSpec;
 import java.util.ArrayList;
@@ -32,7 +33,8 @@ public final class TestNetworks {
     float[] std = new float[in.channels()];
     Arrays.fill(mean, 0.5f);
     Arrays.fill(std, 0.25f);
-    return new ModelCard(spec.architecture(), "dense", "kels:0.5", 3, labels, in, "NCHW", mean, std,
+    return new ModelCard(spec.architecture(), NetworkKind.DENSE, "kels:0.5", 3, labels, in,
+        "NCHW", mean, std,
         0.875, "0.1.0-test", Map.of("provenance.seed", "7"));
   }
 

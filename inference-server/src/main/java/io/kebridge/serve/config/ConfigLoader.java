@@ -2,6 +2,7 @@ package io.kebridge.serve.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kebridge.models.io.JsonErrors;
 import io.kebridge.serve.ServeException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,8 +47,7 @@ public final class ConfigLoader {
     try {
       root = new ObjectMapper().readTree(Files.readAllBytes(file));
     } catch (IOException e) {
-      throw ServeException.invalidSetting("cannot read server config " + file + ": "
-          + e.getMessage());
+      throw ServeException.invalidSetting(JsonErrors.sentence("server config", file, e));
     }
     if (root == null || !root.isObject()) {
       throw ServeException.invalidSetting("server config " + file + " must hold one JSON object");
@@ -61,7 +61,12 @@ public final class ConfigLoader {
         // A relative repository in a file is relative to the file, not to where the server starts.
         value = file.toAbsolutePath().getParent().resolve(value).normalize().toString();
       }
-      setting.apply(builder, value);
+      try {
+        setting.apply(builder, value);
+      } catch (ServeException bad) {
+        throw ServeException.invalidSetting("server config " + file + ": "
+            + bad.getMessage().replaceFirst("^invalid server setting: ", ""));
+      }
     }
   }
 

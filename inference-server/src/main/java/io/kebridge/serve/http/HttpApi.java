@@ -218,7 +218,7 @@ public final class HttpApi implements AutoCloseable {
       Map<String, Object> params = new LinkedHashMap<>();
       params.put("classes", card.labels().size());
       params.put("architecture", card.architecture());
-      params.put("network", card.network());
+      params.put("network", card.network().label());
       params.put("split", card.split());
       params.put("generation", card.generation());
       body.put("parameters", params);

@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.kebridge.models.ModelException;
+import io.kebridge.models.card.CardKey;
 import io.kebridge.models.card.ModelCard;
 import io.kebridge.serve.ServeException;
 import io.kebridge.serve.protocol.Datatype;
@@ -104,7 +105,7 @@ public final class ModelSession implements AutoCloseable {
 
   private static ModelCard readCard(String name, OrtSession session) throws OrtException {
     Map<String, String> meta = session.getMetadata().getCustomMetadata();
-    if (!meta.containsKey("ke.input.shape")) {
+    if (!meta.containsKey(CardKey.INPUT_SHAPE.metadataKey())) {
       return null;
     }
     try {

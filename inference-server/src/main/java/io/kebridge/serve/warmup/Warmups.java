@@ -119,6 +119,11 @@ public final class Warmups {
     }
     byte[] bytes;
     try {
+      long size = Files.size(file); // checked before reading: the file may be anything
+      if (size != elements * 4L && size != rowElements * 4L) {
+        throw ServeException.badRequest(label + ": " + file + " has " + size + " bytes, expected "
+            + rowElements * 4L + " (one row) or " + elements * 4L + " (the batch)");
+      }
       bytes = Files.readAllBytes(file);
     } catch (IOException e) {
       throw ServeException.badRequest(label + ": cannot read " + file + ": " + e.getMessage());

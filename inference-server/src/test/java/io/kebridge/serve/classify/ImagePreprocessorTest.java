@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.card.NetworkKind;
 import io.kebridge.models.data.ImageFolders;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.serve.ServeException;
@@ -26,7 +27,7 @@ class ImagePreprocessorTest {
     float[] s = new float[c];
     java.util.Arrays.fill(m, mean);
     java.util.Arrays.fill(s, std);
-    return new ModelCard("small-cnn", "dense", "kels:0.5", 1, List.of("a", "b"),
+    return new ModelCard("small-cnn", NetworkKind.DENSE, "kels:0.5", 1, List.of("a", "b"),
         new ActivationShape(c, h, w), "NCHW", m, s, null, "t", Map.of());
   }
 

@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.kebridge.models.ModelException;
 import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.card.NetworkKind;
+import io.kebridge.models.card.SourceFile;
 import io.kebridge.models.io.AtomicFiles;
+import io.kebridge.models.io.JsonErrors;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.spec.SpecJson;
 import io.kebridge.models.split.Mask;
@@ -131,17 +134,31 @@ public final class RunDirectory {
     SpecJson.write(spec, specFile());
   }
 
-  /** The model card, or fails naming the missing file. */
+  /** True when the folder has a {@code card.json}. */
+  public boolean hasCard() {
+    return Files.isRegularFile(cardFile());
+  }
+
+  /** The model card, or fails naming the missing or invalid file on one line. */
   public ModelCard card() {
     Path f = cardFile();
     if (!Files.isRegularFile(f)) {
       throw new ModelException(dir + " has no card.json (labels, input, normalisation)");
     }
+    Map<String, String> m;
     try {
-      Map<String, String> m = JSON.readValue(f.toFile(), new TypeReference<TreeMap<String, String>>() {});
-      return ModelCard.fromMetadata(m);
+      m = JSON.readValue(f.toFile(), new TypeReference<TreeMap<String, String>>() {});
     } catch (IOException e) {
-      throw new ModelException("cannot read " + f + ": " + e.getMessage(), e);
+      throw new ModelException(JsonErrors.sentence("model card", f, e)
+          + " (a JSON object of ke.* keys is expected)", e);
+    }
+    if (m == null) {
+      throw new ModelException("model card " + f + " is not a JSON object of ke.* keys: null");
+    }
+    try {
+      return ModelCard.fromMetadata(m);
+    } catch (ModelException e) {
+      throw new ModelException("model card " + f + ": " + e.getMessage(), e);
     }
   }
 
@@ -151,6 +168,72 @@ public final class RunDirectory {
     } catch (IOException e) {
       throw new ModelException("cannot write " + cardFile() + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The network this folder holds, ready to run: with {@code generation} null, a slim or imported
+   * folder's own weights, else (or when the folder has none) generation {@code generation} of a
+   * run (default: the last finished one) as its dense network, its card saying that generation and
+   * its dense accuracy.
+   *
+   * @throws ModelException when the folder has neither weights nor that generation, or a run's
+   *     generation has no card to describe it
+   */
+  public StoredNetwork network(Integer generation) {
+    Path file = networkFile(generation);
+    NetworkSpec spec = spec();
+    ModelCard card = hasCard() ? card() : null;
+    if (file.equals(weightsFile())) {
+      return new StoredNetwork(spec, matching(SafeTensors.read(file).weights(), spec, file), card,
+          file, SourceFile.of(file, dir), null);
+    }
+    if (card == null) {
+      card(); // fails naming the missing file
+    }
+    int g = generation != null ? generation : latestGeneration();
+    SafeTensors.Contents contents = generationWeights(g);
+    GenerationRecord record = GenerationRecord.fromMetadata(g, contents.metadata());
+    ModelCard dense = card.toBuilder().network(NetworkKind.DENSE).generation(g)
+        .accuracy(record.denseAccuracy()).build();
+    return new StoredNetwork(spec, matching(contents.weights(), spec, file), dense, file,
+        SourceFile.of(file, dir), record);
+  }
+
+  /**
+   * {@code weights}, checked to be the spec's: what a file holds bounds every tensor a tool then
+   * allocates for the network, whatever sizes a damaged spec.json claims.
+   */
+  private static Weights matching(Weights weights, NetworkSpec spec, Path file) {
+    try {
+      weights.checkMatches(spec);
+      return weights;
+    } catch (ModelException e) {
+      throw new ModelException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The weights file {@link #network} reads for {@code generation}, without reading it.
+   *
+   * @throws ModelException when the folder has neither weights nor that generation
+   */
+  public Path networkFile(Integer generation) {
+    if (generation == null && Files.isRegularFile(weightsFile())) {
+      return weightsFile();
+    }
+    if (generations().isEmpty()) {
+      throw new ModelException(Files.isRegularFile(weightsFile())
+          ? dir + " is a slim or imported folder (weights.safetensors, no generations): it has no"
+              + " generation " + generation
+          : dir + " has neither weights.safetensors nor finished generations");
+    }
+    int g = generation != null ? generation : latestGeneration();
+    Path f = generationWeightsFile(g);
+    if (!Files.isRegularFile(f)) {
+      throw new ModelException(dir + " has no weights for generation " + g + " (generations: "
+          + generations() + ")");
+    }
+    return f;
   }
 
   /** Generations that have weights, ascending. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import io.kebridge.models.ModelException;
 import io.kebridge.models.io.AtomicFiles;
+import io.kebridge.models.io.JsonErrors;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,31 +32,36 @@ public final class SpecJson {
     }
   }
 
+  /**
+   * The most values one input image of a spec read from a file may hold (2^26: 4,096 x 4,096 x
+   * 4), so that a damaged file cannot make a tool allocate images no machine holds.
+   */
+  public static final long MAX_INPUT_VALUES = 1L << 26;
+
   /** Parses JSON text; errors name what is wrong with the spec. */
   public static NetworkSpec fromJson(String json) {
     try {
-      return MAPPER.readValue(json, NetworkSpec.class);
+      NetworkSpec spec = MAPPER.readValue(json, NetworkSpec.class);
+      if (spec == null) {
+        throw new ModelException("the network spec is null");
+      }
+      ActivationShape in = spec.input().shape();
+      if (in.elements() > MAX_INPUT_VALUES) {
+        throw new ModelException("the network's input " + in + " holds " + in.elements()
+            + " values per image, more than the " + MAX_INPUT_VALUES + " ke-bridge takes");
+      }
+      return spec;
     } catch (ValueInstantiationException e) {
       Throwable cause = e.getCause();
       if (cause instanceof ModelException me) {
         throw me;
       }
-      throw new ModelException("invalid network spec: " + e.getOriginalMessage(), e);
+      throw new ModelException("invalid network spec: " + JsonErrors.describe(e), e);
     } catch (JsonProcessingException e) {
-      throw new ModelException("invalid network spec JSON: " + describe(e), e);
+      String reason = JsonErrors.describe(e);
+      throw new ModelException(reason.startsWith("is ") ? "the network spec " + reason
+          : "invalid network spec JSON: " + reason, e);
     }
-  }
-
-  /**
-   * Jackson's message without its source dump, with the line and column: what a person editing
-   * the file needs.
-   */
-  public static String describe(JsonProcessingException e) {
-    String m = e.getOriginalMessage().replaceAll("\\s*\\(start marker at .*$", "")
-        .replaceAll("\\s*at \\[Source:.*$", "");
-    var where = e.getLocation();
-    return where == null || where.getLineNr() < 0 ? m
-        : m + " (line " + where.getLineNr() + ", column " + where.getColumnNr() + ")";
   }
 
   /** Writes the spec atomically. */
@@ -71,7 +77,8 @@ public final class SpecJson {
     } catch (NoSuchFileException e) {
       throw new ModelException("network spec " + file + " does not exist");
     } catch (IOException e) {
-      throw new ModelException("cannot read network spec " + file + ": " + e.getMessage(), e);
+      throw new ModelException("cannot read network spec " + file + ": " + JsonErrors.describe(e),
+          e);
     }
     try {
       return fromJson(text);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kebridge.models.ModelException;
 import io.kebridge.models.io.AtomicFiles;
+import io.kebridge.models.io.JsonErrors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -109,7 +110,7 @@ public final class SafeTensors {
       try {
         header = JSON.readTree(new String(hb.array(), StandardCharsets.UTF_8));
       } catch (JsonProcessingException e) {
-        throw bad(file, "the header is not valid JSON (" + e.getOriginalMessage() + ")");
+        throw bad(file, "the header is not valid JSON (" + JsonErrors.describe(e) + ")");
       }
       if (header == null || !header.isObject()) {
         throw bad(file, "the header is not a JSON object");
@@ -159,6 +160,9 @@ public final class SafeTensors {
         throw bad(file, name + " has an invalid dimension " + shapeNode.get(i));
       }
       shape[i] = (int) d;
+      if (d != 0 && count > Integer.MAX_VALUE / d) {
+        throw bad(file, name + " has shape " + shapeNode + ", more values than a tensor holds");
+      }
       count *= d;
     }
     long begin = offsets.get(0).asLong(-1);

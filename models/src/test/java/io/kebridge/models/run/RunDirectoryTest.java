@@ -8,6 +8,7 @@ import io.kebridge.models.ModelException;
 import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
 import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.card.NetworkKind;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.split.KelsPlan;
@@ -27,7 +28,7 @@ class RunDirectoryTest {
         new ArchitectureConfig(new ActivationShape(1, 8, 8), 10, 4, null));
     RunDirectory run = RunDirectory.create(dir.resolve("run"));
     run.writeSpec(spec);
-    run.writeCard(new ModelCard("small-cnn", "dense", "kels:0.5", 0, List.of("0", "1"),
+    run.writeCard(new ModelCard("small-cnn", NetworkKind.DENSE, "kels:0.5", 0, List.of("0", "1"),
         spec.input().shape(), "NCHW", new float[] {0.3f}, new float[] {0.4f}, null, "v",
         Map.of("dataset", "digits")));
     Map<String, Mask> masks = new KelsPlan(0.5).masks(spec);

@@ -7,6 +7,7 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import io.kebridge.models.ModelException;
+import io.kebridge.models.card.CardKey;
 import io.kebridge.models.card.ModelCard;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.Layer;
@@ -37,9 +38,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class OnnxExporter {
   private static final Logger LOG = LoggerFactory.getLogger(OnnxExporter.class);
-
-  /** Metadata key (without the {@code ke.} prefix) recording whether batch-norms were folded. */
-  public static final String FOLDED_KEY = "export.fold_batchnorm";
 
   private OnnxExporter() {}
 
@@ -79,7 +77,8 @@ public final class OnnxExporter {
     }
     GraphBuilder g = new GraphBuilder(spec.architecture());
     new Emitter(net, w, g).emitAll();
-    ModelCard stamped = card.withExtra(FOLDED_KEY, Boolean.toString(options.foldBatchNorm()));
+    ModelCard stamped = card.with(CardKey.EXPORT_FOLD_BATCHNORM,
+        Boolean.toString(options.foldBatchNorm()));
     ModelProto.Builder model =
         ModelProto.newBuilder()
             .setIrVersion(OnnxFormat.IR_VERSION)

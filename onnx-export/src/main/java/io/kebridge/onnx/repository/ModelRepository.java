@@ -6,6 +6,7 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import io.kebridge.models.ModelException;
+import io.kebridge.models.card.CardKey;
 import io.kebridge.models.card.ModelCard;
 import io.kebridge.models.io.AtomicFiles;
 import io.kebridge.modelconfig.ModelConfigText;
@@ -131,7 +132,7 @@ public final class ModelRepository {
     for (StringStringEntryProto e : model.getMetadataPropsList()) {
       meta.put(e.getKey(), e.getValue());
     }
-    if (!meta.containsKey("ke.labels")) {
+    if (!meta.containsKey(CardKey.LABELS.metadataKey())) {
       return List.of();
     }
     try {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
+import io.kebridge.models.card.CardKey;
 import io.kebridge.models.card.ModelCard;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.weights.WeightInit;
@@ -63,7 +64,7 @@ class OnnxExporterTest {
     assertArrayEquals(card.std(), back.std());
     assertEquals(card.accuracy(), back.accuracy());
     assertEquals("7", back.extra().get("provenance.seed"));
-    assertEquals("false", back.extra().get(OnnxExporter.FOLDED_KEY));
+    assertEquals("false", back.get(CardKey.EXPORT_FOLD_BATCHNORM).orElseThrow());
     try (OrtForward f = OrtForward.open(file, OrtSettings.defaults())) {
       assertEquals(card.toMetadata().get("ke.labels"), f.metadata().get("ke.labels"));
     }

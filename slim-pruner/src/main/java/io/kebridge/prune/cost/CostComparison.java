@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kebridge.models.cost.CostCounter;
 import io.kebridge.models.cost.CostReport;
 import io.kebridge.models.cost.LayerCost;
+import io.kebridge.models.io.JsonErrors;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.prune.PruneException;
@@ -128,6 +129,10 @@ public record CostComparison(String split, CostReport dense, CostReport slim, La
   public static CostComparison fromJson(String json) {
     try {
       JsonNode root = JSON.readTree(json);
+      if (root == null || !root.isObject()) {
+        throw new PruneException("invalid cost report: " + (root == null || root.isMissingNode()
+            ? "it is empty" : "not a JSON object"));
+      }
       List<LayerCost> d = new ArrayList<>();
       List<LayerCost> s = new ArrayList<>();
       for (JsonNode row : need(root, "layers")) {
@@ -145,7 +150,7 @@ public record CostComparison(String split, CostReport dense, CostReport slim, La
           new CostReport(need(root, "dense").path("architecture").asText(), d),
           new CostReport(need(root, "slim").path("architecture").asText(), s), latency);
     } catch (JsonProcessingException | IllegalArgumentException e) {
-      throw new PruneException("invalid cost report: " + e.getMessage(), e);
+      throw new PruneException("invalid cost report: " + JsonErrors.describe(e), e);
     }
   }
 
@@ -167,7 +172,8 @@ public record CostComparison(String split, CostReport dense, CostReport slim, La
     try {
       return fromJson(Files.readString(file));
     } catch (IOException e) {
-      throw new PruneException("cannot read cost report " + file + ": " + e.getMessage(), e);
+      throw new PruneException("cannot read cost report " + file + ": " + JsonErrors.describe(e),
+          e);
     } catch (PruneException e) {
       throw new PruneException(file + ": " + e.getMessage(), e);
     }

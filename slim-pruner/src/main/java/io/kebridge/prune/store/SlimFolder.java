@@ -1,7 +1,10 @@
 package io.kebridge.prune.store;
 
 import io.kebridge.models.ModelException;
+import io.kebridge.models.card.CardKey;
 import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.card.NetworkKind;
+import io.kebridge.models.card.SourceFile;
 import io.kebridge.models.io.AtomicFiles;
 import io.kebridge.models.io.Folders;
 import io.kebridge.models.run.RunDirectory;
@@ -16,7 +19,6 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -35,16 +37,21 @@ public final class SlimFolder {
   private SlimFolder() {}
 
   /**
-   * The card of a slim network cut from a dense run: same labels, input and normalisation, network
-   * {@code slim}, the given generation and accuracy, and the dense card's extra properties plus
-   * {@code extra}.
+   * The card of a slim network cut from a dense network: the same labels, input, normalisation
+   * and properties, network {@code slim} with {@code split}, the given generation and accuracy,
+   * the dense network's accuracy as {@code ke.dense_accuracy} and the weights it was cut from as
+   * {@code ke.pruned_from} (file name and SHA-256).
+   *
+   * @param accuracy the slim network's test accuracy, or null when unknown
    */
-  public static ModelCard slimCard(
-      ModelCard dense, int generation, Double accuracy, Map<String, String> extra) {
-    Map<String, String> e = new LinkedHashMap<>(dense.extra());
-    e.putAll(extra);
-    return new ModelCard(dense.architecture(), "slim", dense.split(), generation, dense.labels(),
-        dense.input(), dense.layout(), dense.mean(), dense.std(), accuracy, dense.version(), e);
+  public static ModelCard slimCard(ModelCard dense, String split, int generation, Double accuracy,
+      SourceFile cutFrom) {
+    ModelCard.Builder b = dense.toBuilder().network(NetworkKind.SLIM).split(split)
+        .generation(generation).accuracy(accuracy).source(CardKey.PRUNED_FROM, cutFrom);
+    if (dense.accuracy() != null) {
+      b.set(CardKey.DENSE_ACCURACY, Double.toString(dense.accuracy()));
+    }
+    return b.build();
   }
 
   /**

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kebridge.models.card.CardKey;
 import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.card.NetworkKind;
+import io.kebridge.models.card.SourceFile;
 import io.kebridge.models.run.RunDirectory;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.split.KelsPlan;
@@ -34,14 +37,17 @@ class SlimFolderTest {
   private final CostComparison cost = CostComparison.of("kels:0.5", dense, slim.spec());
 
   private ModelCard denseCard() {
-    return new ModelCard("small-cnn", "dense", "kels:0.5", 3, List.of("a", "b", "c", "d", "e"),
-        dense.input().shape(), "NCHW", new float[] {0.5f}, new float[] {0.25f}, 0.8, "0.1.0",
-        Map.of("dataset", "digits"));
+    return ModelCard.builder(List.of("a", "b", "c", "d", "e"), dense.input().shape())
+        .architecture("small-cnn").split("kels:0.5").generation(3)
+        .normalization(new float[] {0.5f}, new float[] {0.25f}).accuracy(0.8).version("0.1.0")
+        .set(CardKey.DATASET, "digits").build();
   }
 
   @Test
   void writesASlimRunDirectoryWithCardAndCostReport() {
-    ModelCard card = SlimFolder.slimCard(denseCard(), 3, 0.5, Map.of("pruned_from", "/runs/a"));
+    SourceFile from =
+        new SourceFile("run/generations/gen-003/weights.safetensors", "ab".repeat(32));
+    ModelCard card = SlimFolder.slimCard(denseCard(), "kels:0.5", 3, 0.5, from);
     RunDirectory dir = SlimFolder.write(tmp.resolve("slim"), slim, card, cost,
         Map.of("slim_accuracy", "0.5"));
 
@@ -50,11 +56,13 @@ class SlimFolderTest {
     w.weights().checkMatches(slim.spec());
     assertEquals("0.5", w.metadata().get("slim_accuracy"));
     ModelCard back = dir.card();
-    assertEquals("slim", back.network());
+    assertEquals(NetworkKind.SLIM, back.network());
     assertEquals(3, back.generation());
     assertEquals(0.5, back.accuracy());
-    assertEquals("digits", back.extra().get("dataset"));
-    assertEquals("/runs/a", back.extra().get("pruned_from"));
+    assertEquals("digits", back.get(CardKey.DATASET).orElseThrow());
+    assertEquals(from, back.source(CardKey.PRUNED_FROM).orElseThrow());
+    assertEquals("0.8", back.get(CardKey.DENSE_ACCURACY).orElseThrow());
+    assertEquals(card, back);
     assertEquals(cost, CostComparison.read(dir.path().resolve(SlimFolder.COST_JSON)));
     assertTrue(Files.isRegularFile(dir.path().resolve(SlimFolder.COST_MD)));
   }

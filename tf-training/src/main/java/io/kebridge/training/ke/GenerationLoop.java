@@ -4,21 +4,32 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
+import io.kebridge.models.card.CardKey;
 import io.kebridge.models.card.ModelCard;
+import io.kebridge.models.card.NetworkKind;
 import io.kebridge.models.data.ChannelStats;
 import io.kebridge.models.data.DataSplits;
 import io.kebridge.models.data.Dataset;
 import io.kebridge.models.data.Datasets;
 import io.kebridge.models.io.AtomicFiles;
+import io.kebridge.models.io.JsonErrors;
 import io.kebridge.models.run.GenerationRecord;
 import io.kebridge.models.run.RunDirectory;
+import io.kebridge.models.run.StoredNetwork;
+import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.NetworkSpec;
+import io.kebridge.models.spec.ParamSpec;
+import io.kebridge.models.split.ChannelPlan;
 import io.kebridge.models.split.KelsPlan;
 import io.kebridge.models.split.Mask;
 import io.kebridge.models.split.SplitPlan;
 import io.kebridge.models.split.WelsPlan;
+import io.kebridge.models.transfer.Retarget;
+import io.kebridge.models.transfer.WeightTransfer;
+import io.kebridge.models.weights.Tensor;
 import io.kebridge.models.weights.WeightInit;
 import io.kebridge.models.ModelException;
+import io.kebridge.models.weights.Weights;
 import io.kebridge.training.TrainingException;
 import io.kebridge.training.data.Batch;
 import io.kebridge.training.data.BatchProducer;
@@ -26,6 +37,7 @@ import io.kebridge.training.data.Preprocessing;
 import io.kebridge.training.optim.LrSchedule;
 import io.kebridge.training.results.Baseline;
 import io.kebridge.training.results.EpochMetrics;
+import io.kebridge.training.results.InitRecord;
 import io.kebridge.training.results.MetricsLog;
 import io.kebridge.training.results.RunResult;
 import io.kebridge.training.run.Checkpoints;
@@ -45,7 +57,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One training run into one folder: the KE generations of a config, or one of its control runs
  * ({@link Baseline}: the dense network or the slim architecture trained once for generations x
- * epochs). Generation 1 starts from He-normal weights; before every further KE generation the
+ * epochs). Generation 1 starts from He-normal weights, or from another network's ({@link
+ * KeConfig#initFrom}: every tensor whose name and shape match, measured on the test split before
+ * the first step); before every further KE generation the
  * reset hypothesis is re-initialised (fit weights, batch-norm and biases kept, momentum zeroed,
  * learning-rate schedule restarted) and the whole network trains again. Each generation ends with
  * an evaluation of the dense (and slim) network on the whole test split and writes its weights,
@@ -87,8 +101,18 @@ public final class GenerationLoop {
    * @throws TrainingException when the folder holds a run of another config, or a run that has
    *     trained but lost its checkpoint
    */
-  public static GenerationLoop open(KeConfig config, Baseline baseline, DataSplits data, Path dir) {
+  public static GenerationLoop open(KeConfig given, Baseline baseline, DataSplits data, Path dir) {
     KeConfig saved = savedConfig(dir);
+    KeConfig config = given;
+    InitSource init = given.initFrom();
+    if (init != null && !init.resolved()) {
+      // a run records where its weights came from; continuing it keeps what it recorded
+      boolean same = saved != null && saved.initFrom() != null
+          && saved.initFrom().path().equals(init.path())
+          && saved.initFrom().generation() == init.generation()
+          && saved.toBuilder().initFrom(init).build().equals(given);
+      config = same ? saved : given.resolved();
+    }
     if (saved != null && !saved.equals(config)) {
       throw new TrainingException(dir + " holds a run of another config (" + differences(saved,
           config) + "); choose another folder");
@@ -112,7 +136,7 @@ public final class GenerationLoop {
         config.perClass() > 0
             ? data.train().samplePerClass(config.perClass(), config.seed())
             : data.train();
-    NetworkSpec spec = loop.networkSpec(train);
+    NetworkSpec spec = loop.network(train, false).spec();
     try {
       loop.masks(config.splitPlan(), spec, 1);
     } catch (ModelException e) {
@@ -194,7 +218,8 @@ public final class GenerationLoop {
     Checkpoints.Checkpoint from = checkpoints.exists() ? checkpoints.latest() : null;
     TrainingState state = from == null ? TrainingState.fresh() : parseState(from);
     if (state.finished()) {
-      return new RunResult(dir, state.generations(), state.epochs(), true, state.seconds());
+      return new RunResult(dir, state.generations(), state.epochs(), true, state.seconds(),
+          state.init());
     }
     if (data == null) {
       data = Datasets.load(config.dataset());
@@ -203,7 +228,7 @@ public final class GenerationLoop {
         config.perClass() > 0
             ? data.train().samplePerClass(config.perClass(), config.seed())
             : data.train();
-    Setup setup = setup(train, data.test());
+    Setup setup = setup(train, data.test(), from != null);
     if (from != null) {
       NetworkSpec saved = RunDirectory.open(dir).spec();
       if (!saved.equals(setup.spec)) {
@@ -225,13 +250,17 @@ public final class GenerationLoop {
         setup.plan.describe(),
         from != null
             ? "resuming at generation " + state.generation() + " after epoch " + state.epochsDone()
-            : "from scratch");
+            : setup.network.transfer() != null
+                ? "from " + config.initFrom().describe() + ", "
+                    + setup.network.transfer().summary()
+                : "from scratch");
     return train(setup, checkpoints, state, from);
   }
 
   /** What a run needs before it trains, all of it checked before anything is written. */
   private record Setup(
       NetworkSpec spec,
+      Network network,
       SplitPlan plan,
       Map<String, Mask> firstMasks,
       Dataset train,
@@ -239,8 +268,22 @@ public final class GenerationLoop {
       Preprocessing prep,
       TestSet test) {}
 
-  private Setup setup(Dataset train, Dataset test) {
-    NetworkSpec spec = networkSpec(train);
+  /**
+   * The network a run trains and what it starts from.
+   *
+   * @param start the starting weights, or null for He-normal ones
+   * @param normalization the preprocessing the starting weights were trained with (the source's
+   *     card), or null for the training images' statistics
+   * @param transfer what was loaded from the source, or null (a random start, or a resume)
+   */
+  private record Network(NetworkSpec spec, Weights start, ChannelStats normalization,
+      WeightTransfer.Result transfer) {}
+
+  private Setup setup(Dataset rawTrain, Dataset rawTest, boolean resuming) {
+    Network net = network(rawTrain, resuming);
+    NetworkSpec spec = net.spec();
+    Dataset train = adapted(rawTrain, spec);
+    Dataset test = adapted(rawTest, spec);
     SplitPlan plan = config.splitPlan();
     Map<String, Mask> masks;
     try {
@@ -253,40 +296,116 @@ public final class GenerationLoop {
       throw new TrainingException("the test images " + test.shape() + " differ from the "
           + "training images " + train.shape());
     }
-    ChannelStats stats = train.stats();
+    ChannelStats stats = net.normalization() != null ? net.normalization() : train.stats();
     Preprocessing prep =
         new Preprocessing(train.shape(), stats, config.cropPadding(), config.flip(),
             config.augment());
-    return new Setup(spec, plan, masks, train, stats, prep,
+    return new Setup(spec, net, plan, masks, train, stats, prep,
         TestSet.of(test, prep, config.evalSubset(), config.seed()));
   }
 
-  private NetworkSpec networkSpec(Dataset train) {
-    ArchitectureConfig.Stem stem = ArchitectureConfig.Stem.parse(config.stem());
-    NetworkSpec spec;
+  /** {@code d} as the network takes it: resized and channel-converted as {@code ke data} does. */
+  private static Dataset adapted(Dataset d, NetworkSpec spec) {
     try {
-      spec = Architectures.build(
-          config.architecture(),
-          new ArchitectureConfig(train.shape(), train.classes(), config.width(), stem));
+      return d.adaptedTo(spec.input().shape());
     } catch (ModelException e) {
-      throw new TrainingException("cannot build " + config.architecture() + " for "
-          + train.shape() + " images: " + e.getMessage(), e);
+      throw new TrainingException(e.getMessage(), e);
     }
+  }
+
+  /**
+   * The network of the config for {@code train}: a built-in architecture built for its images
+   * and classes, or, with {@link KeConfig#initFrom}, the source's network re-targeted to them (or a
+   * built-in one taking the source's channels) with the source's matching tensors loaded. A
+   * resumed run from another network's weights trains the network it saved.
+   */
+  private Network network(Dataset train, boolean resuming) {
+    InitSource init = config.initFrom();
+    if (init != null && resuming) {
+      RunDirectory saved = RunDirectory.open(dir);
+      return new Network(saved.spec(), null, saved.card().normalization(), null);
+    }
+    StoredNetwork source = init == null ? null : init.load();
+    ActivationShape data = train.shape();
+    NetworkSpec full;
+    if (source != null && KeConfig.SOURCE_ARCHITECTURE.equals(config.architecture())) {
+      try {
+        full = Retarget.forData(source.spec(), train.classes(), data.height(), data.width())
+            .spec();
+      } catch (ModelException e) {
+        throw new TrainingException("--init-from " + init.path() + ": " + e.getMessage(), e);
+      }
+    } else {
+      ActivationShape in = data;
+      if (source != null && convertible(data.channels(),
+          source.spec().input().shape().channels())) {
+        in = new ActivationShape(source.spec().input().shape().channels(), data.height(),
+            data.width());
+      }
+      ArchitectureConfig.Stem stem = ArchitectureConfig.Stem.parse(config.stem());
+      try {
+        full = Architectures.build(config.architecture(),
+            new ArchitectureConfig(in, train.classes(), config.width(), stem));
+      } catch (ModelException e) {
+        throw new TrainingException("cannot build " + config.architecture() + " for "
+            + in + " images: " + e.getMessage(), e);
+      }
+    }
+    NetworkSpec spec = full;
+    ChannelPlan slimPlan = null;
     if (baseline == Baseline.SLIM_SCRATCH) {
       if (!(config.splitPlan() instanceof KelsPlan k)) {
         throw new TrainingException("the slim-scratch baseline needs a kels:S split");
       }
-      spec = k.slimSpec(spec);
+      slimPlan = k.channels(full);
+      spec = slimPlan.slimSpec();
     }
-    return spec;
+    if (source == null) {
+      return new Network(spec, null, null, null);
+    }
+    WeightTransfer.Result transfer =
+        WeightTransfer.load(full, WeightInit.heNormal(full, config.seed()), source.weights());
+    if (transfer.loaded().isEmpty()) {
+      throw new TrainingException("--init-from " + init.path() + ": none of its "
+          + source.weights().names().size() + " tensors has the name and shape of a parameter"
+          + " of " + full.architecture() + " (" + transfer.fresh().get(0).describe() + ", ...);"
+          + " train its own network with --arch " + KeConfig.SOURCE_ARCHITECTURE
+          + ", or the architecture it was trained as");
+    }
+    Weights start = slimPlan == null ? transfer.weights() : slice(transfer.weights(), slimPlan,
+        spec);
+    ModelCard card = source.card();
+    ChannelStats norm = card != null && card.input().channels() == spec.input().shape()
+        .channels() ? card.normalization() : null;
+    return new Network(spec, start, norm, transfer);
+  }
+
+  /** True when images of {@code from} channels feed a network of {@code to} ({@link
+   * Dataset#adaptedTo}). */
+  private static boolean convertible(int from, int to) {
+    return from == to || from == 1 && to == 3 || from == 3 && to == 1;
+  }
+
+  /** The slim network's share of {@code weights}: every tensor cut to the plan's kept channels. */
+  private static Weights slice(Weights weights, ChannelPlan plan, NetworkSpec slim) {
+    List<Tensor> out = new ArrayList<>();
+    for (ParamSpec p : slim.params()) {
+      out.add(weights.get(p.name()).select(plan.keptIndices(p.name())));
+    }
+    return Weights.of(out);
   }
 
   private TrainingState parseState(Checkpoints.Checkpoint from) {
     try {
-      return JSON.readValue(from.state(), TrainingState.class);
+      TrainingState s = JSON.readValue(from.state(), TrainingState.class);
+      if (s == null || s.generation() < 1 || s.epochsDone() < 0) {
+        throw new TrainingException("checkpoint " + from.folder() + " has a corrupt state.json:"
+            + " no valid generation and epoch");
+      }
+      return s;
     } catch (IOException e) {
-      throw new TrainingException(
-          "checkpoint " + from.folder() + " has a corrupt state.json: " + e.getMessage(), e);
+      throw new TrainingException(JsonErrors.sentence("checkpoint state",
+          from.folder().resolve("state.json"), e), e);
     }
   }
 
@@ -327,23 +446,32 @@ public final class GenerationLoop {
     double priorSeconds = state.seconds();
     double total = priorSeconds;
     long t0 = System.nanoTime();
+    InitRecord init = state.init();
     try (KeGraph g = KeGraph.build(s.spec, settings)) {
+      Evaluator eval = new Evaluator(g, s.test, config.evalBatchSize(), slimEval);
       if (from != null) {
         g.restore(from.variables());
       } else {
-        g.loadWeights(WeightInit.heNormal(s.spec, config.seed()));
+        g.loadWeights(s.network.start() != null ? s.network.start()
+            : WeightInit.heNormal(s.spec, config.seed()));
         g.loadMasks(s.firstMasks);
         g.resetMomentum();
         // Only now, with the network built and its masks loaded, does the run write files.
         run.writeSpec(s.spec);
         AtomicFiles.writeString(dir.resolve(KeConfig.FILE), config.toJson());
         run.writeCard(card(s, 0, null));
+        if (s.network.transfer() != null) {
+          init = initRecord(s, eval.evaluate(s.test.size()));
+          MetricsLog.write(dir.resolve(MetricsLog.FILE), init, List.of(), List.of(), null);
+          for (TrainingListener l : listeners) {
+            l.onInit(label(), init);
+          }
+        }
       }
       for (TrainingListener l : listeners) {
         l.onStart(label(), gens, epochs, steps, state.generation(), state.epochsDone());
       }
       LrSchedule schedule = config.lrSchedule();
-      Evaluator eval = new Evaluator(g, s.test, config.evalBatchSize(), slimEval);
       for (int gen = state.generation(); gen <= gens; gen++) {
         int startEpoch = gen == state.generation() ? state.epochsDone() : 0;
         double keStep = 0;
@@ -360,14 +488,14 @@ public final class GenerationLoop {
           boolean last = e == epochs - 1;
           EpochMetrics m = epoch(g, eval, schedule, s, gen, e, epochs, steps);
           if (m == null) {
-            return cancelled(epochLog, genLog, priorSeconds + seconds(t0));
+            return cancelled(epochLog, genLog, priorSeconds + seconds(t0), init);
           }
           epochLog.add(m);
           if (!last) {
             checkpoint(checkpoints, g, new TrainingState(gen, e + 1, false,
-                priorSeconds + seconds(t0), epochLog, genLog));
+                priorSeconds + seconds(t0), epochLog, genLog, init));
           }
-          MetricsLog.write(dir.resolve(MetricsLog.FILE), epochLog, genLog, null);
+          MetricsLog.write(dir.resolve(MetricsLog.FILE), init, epochLog, genLog, null);
           for (TrainingListener l : listeners) {
             l.onEpochEnd(m);
           }
@@ -390,12 +518,13 @@ public final class GenerationLoop {
         genLog.add(record);
         boolean finished = gen == gens;
         checkpoint(checkpoints, g, new TrainingState(gen + 1, 0, finished,
-            priorSeconds + seconds(t0), epochLog, genLog));
+            priorSeconds + seconds(t0), epochLog, genLog, init));
         keStep += seconds(k0);
         record = record.withTimes(genSeconds, keStep);
         genLog.set(genLog.size() - 1, record);
         total = priorSeconds + seconds(t0);
-        MetricsLog.write(dir.resolve(MetricsLog.FILE), epochLog, genLog, finished ? total : null);
+        MetricsLog.write(dir.resolve(MetricsLog.FILE), init, epochLog, genLog,
+            finished ? total : null);
         LOG.debug("{} generation {}/{}: dense {} slim {} ({} s, KE step {} s)", label(), gen,
             gens, fmt(record.denseAccuracy()),
             record.slimAccuracy() == null ? "-" : fmt(record.slimAccuracy()), fmt(genSeconds),
@@ -405,7 +534,18 @@ public final class GenerationLoop {
         }
       }
     }
-    return new RunResult(dir, genLog, epochLog, true, total);
+    return new RunResult(dir, genLog, epochLog, true, total, init);
+  }
+
+  /** What the run loaded and how the starting weights did on the whole test split. */
+  private InitRecord initRecord(Setup s, Evaluator.Accuracies start) {
+    WeightTransfer.Result t = s.network.transfer();
+    InitSource init = config.initFrom();
+    return new InitRecord(init.file(), init.sha256(), t.loaded().size(),
+        t.loaded().size() + t.fresh().size(),
+        t.fresh().stream().map(WeightTransfer.Fresh::describe).toList(),
+        s.spec.input().shape().toString(), !s.train.shape().equals(data.train().shape()),
+        start.dense(), start.slim(), start.images());
   }
 
   private void checkpoint(Checkpoints checkpoints, KeGraph g, TrainingState state) {
@@ -424,9 +564,9 @@ public final class GenerationLoop {
   }
 
   private RunResult cancelled(
-      List<EpochMetrics> epochs, List<GenerationRecord> gens, double secs) {
+      List<EpochMetrics> epochs, List<GenerationRecord> gens, double secs, InitRecord init) {
     LOG.info("{} run cancelled; resume from {}", label(), dir);
-    return new RunResult(dir, gens, epochs, false, secs);
+    return new RunResult(dir, gens, epochs, false, secs, init);
   }
 
   /** Trains one epoch and evaluates it when the policy asks; null when cancelled. */
@@ -489,25 +629,24 @@ public final class GenerationLoop {
   }
 
   private ModelCard card(Setup s, int gen, Double accuracy) {
-    Map<String, String> extra = new LinkedHashMap<>();
-    extra.put("dataset", config.dataset());
-    extra.put("seed", Long.toString(config.seed()));
-    extra.put("per_class", Integer.toString(config.perClass()));
-    extra.put("train_images", Integer.toString(s.train.size()));
-    extra.put("trainer", "ke-bridge tf-training (" + label() + ")");
-    return new ModelCard(
-        s.spec.architecture(),
-        "dense",
-        s.plan.describe(),
-        gen,
-        s.train.classNames(),
-        s.train.shape(),
-        "NCHW",
-        s.stats.mean(),
-        s.stats.std(),
-        accuracy,
-        version(),
-        extra);
+    ModelCard.Builder b = ModelCard.builder(s.train.classNames(), s.train.shape())
+        .architecture(s.spec.architecture())
+        .network(NetworkKind.DENSE)
+        .split(s.plan.describe())
+        .generation(gen)
+        .normalization(s.stats)
+        .accuracy(accuracy)
+        .version(version())
+        .set(CardKey.DATASET, config.dataset())
+        .set(CardKey.SEED, Long.toString(config.seed()))
+        .set(CardKey.PER_CLASS, Integer.toString(config.perClass()))
+        .set(CardKey.TRAIN_IMAGES, Integer.toString(s.train.size()))
+        .set(CardKey.TRAINER, "ke-bridge tf-training (" + label() + ")")
+        .set(CardKey.CONFIG_HASH, config.hash());
+    if (config.initFrom() != null && config.initFrom().resolved()) {
+      b.source(CardKey.INIT_FROM, config.initFrom().source());
+    }
+    return b.build();
   }
 
   private static String version() {

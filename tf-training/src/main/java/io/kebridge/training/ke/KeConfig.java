@@ -14,6 +14,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.kebridge.models.ModelException;
 import io.kebridge.models.arch.ArchitectureConfig;
 import io.kebridge.models.arch.Architectures;
+import io.kebridge.models.card.SourceFile;
+import io.kebridge.models.io.JsonErrors;
 import io.kebridge.models.split.SplitPlan;
 import io.kebridge.models.split.WelsPlan;
 import io.kebridge.training.TrainingException;
@@ -21,6 +23,7 @@ import io.kebridge.training.graph.TfDevice;
 import io.kebridge.training.optim.LrSchedule;
 import io.kebridge.training.results.Baseline;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,6 +43,7 @@ public record KeConfig(
     String architecture,
     int width,
     String stem,
+    InitSource initFrom,
     int generations,
     int epochs,
     int batchSize,
@@ -65,6 +69,12 @@ public record KeConfig(
     int threads,
     List<Baseline> baselines) {
 
+  /**
+   * The architecture that is the network of {@link #initFrom()} itself (the default when a run
+   * starts from one), re-targeted to the data's classes and image size where it allows.
+   */
+  public static final String SOURCE_ARCHITECTURE = "source";
+
   private static final ObjectMapper JSON =
       JsonMapper.builder()
           .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
@@ -78,7 +88,7 @@ public record KeConfig(
   public KeConfig {
     baselines = List.copyOf(baselines == null ? List.of() : baselines);
     validate(
-        dataset, perClass, architecture, width, stem, generations, epochs, batchSize,
+        dataset, perClass, architecture, width, stem, initFrom, generations, epochs, batchSize,
         learningRate, momentum, weightDecay, labelSmoothing, schedule, warmupEpochs, stepEpochs,
         stepGamma, split, redrawSplit, reinit, seed, augment, flip, cropPadding, evalEvery,
         evalSubset, evalBatchSize, device, threads, baselines);
@@ -90,16 +100,26 @@ public record KeConfig(
    */
   private static void validate(
       String dataset, int perClass, String architecture, int width, String stem,
-      int generations, int epochs, int batchSize, double learningRate, double momentum,
+      InitSource initFrom, int generations, int epochs, int batchSize, double learningRate,
+      double momentum,
       double weightDecay, double labelSmoothing, LrSchedule.Kind schedule, int warmupEpochs,
       int stepEpochs, double stepGamma, String split, boolean redrawSplit, ReinitRule reinit,
       long seed, boolean augment, boolean flip, int cropPadding, int evalEvery, int evalSubset,
       int evalBatchSize, TfDevice device, int threads, List<Baseline> baselines) {
     need(dataset != null && !dataset.isBlank(), "a dataset is required");
     need(perClass >= 0, "per-class must be >= 0 (0 = all images), got " + perClass);
-    need(architecture != null && Architectures.NAMES.contains(architecture.toLowerCase(Locale.ROOT)),
-        "unknown architecture '" + architecture + "', expected one of " + Architectures.NAMES);
+    boolean source = SOURCE_ARCHITECTURE.equals(architecture);
+    need(architecture != null && (source
+            || Architectures.NAMES.contains(architecture.toLowerCase(Locale.ROOT))),
+        "unknown architecture '" + architecture + "', expected one of " + Architectures.NAMES
+            + (initFrom != null ? " or " + SOURCE_ARCHITECTURE + " (the network of --init-from)"
+                : ""));
+    need(!source || initFrom != null, "architecture '" + SOURCE_ARCHITECTURE + "' is the network"
+        + " of --init-from; give --init-from DIR or a built-in architecture");
     need(width >= 0, "width must be >= 0 (0 = the architecture's default), got " + width);
+    need(!source || width == 0 && "auto".equalsIgnoreCase(stem), "--width and --stem build a"
+        + " built-in architecture; the network of --init-from keeps its own (give --arch NAME to"
+        + " build one and load the matching tensors into it)");
     need(generations >= 1, "generations must be >= 1, got " + generations);
     need(epochs >= 1, "epochs per generation must be >= 1, got " + epochs);
     need(batchSize >= 2, "batch size must be >= 2 (batch-norm needs two images), got " + batchSize);
@@ -171,6 +191,17 @@ public record KeConfig(
     }
   }
 
+  /**
+   * This config with its {@link #initFrom()} resolved (its weights file named and hashed), which
+   * is what a run records; the config itself when it has none or already resolved it.
+   *
+   * @throws TrainingException when the folder holds no network
+   */
+  public KeConfig resolved() {
+    return initFrom == null || initFrom.resolved() ? this
+        : toBuilder().initFrom(initFrom.resolve()).build();
+  }
+
   /** The split plan this config asks for. */
   public SplitPlan splitPlan() {
     return SplitPlan.parse(split, seed);
@@ -200,6 +231,15 @@ public record KeConfig(
     }
   }
 
+  /**
+   * The SHA-256 of {@link #toJson()}'s UTF-8 bytes, which is what a run's {@code config.json}
+   * holds: the config hash its model card records ({@code ke.config_hash}), checkable with {@code
+   * sha256sum config.json}.
+   */
+  public String hash() {
+    return SourceFile.sha256(toJson().getBytes(StandardCharsets.UTF_8));
+  }
+
   /** The file that holds a run's config inside its run directory. */
   public static final String FILE = "config.json";
 
@@ -213,19 +253,41 @@ public record KeConfig(
     if (!Files.isRegularFile(file)) {
       throw new TrainingException(runDir + " is not a training run directory (no " + FILE + ")");
     }
+    String json;
     try {
-      return fromJson(Files.readString(file));
+      json = Files.readString(file);
     } catch (IOException e) {
-      throw new TrainingException("cannot read " + file + ": " + e.getMessage(), e);
+      throw new TrainingException("cannot read the run's config " + file + ": "
+          + JsonErrors.describe(e), e);
+    }
+    try {
+      KeConfig c = JSON.readValue(json, KeConfig.class);
+      if (c == null) {
+        throw new TrainingException("the run's config " + file + " holds null, not a config");
+      }
+      return c;
+    } catch (IOException e) {
+      if (e.getCause() instanceof TrainingException t) {
+        throw new TrainingException("the run's config " + file + " is not valid: "
+            + t.getMessage(), t);
+      }
+      throw new TrainingException(JsonErrors.sentence("the run's config", file, e), e);
     }
   }
 
   /** Reads a JSON config. */
   public static KeConfig fromJson(String json) {
     try {
-      return JSON.readValue(json, KeConfig.class);
+      KeConfig c = JSON.readValue(json, KeConfig.class);
+      if (c == null) {
+        throw new TrainingException("invalid training config: null");
+      }
+      return c;
     } catch (IOException e) {
-      throw new TrainingException("invalid training config: " + clean(e), e);
+      if (e.getCause() instanceof TrainingException t) {
+        throw new TrainingException("invalid training config: " + t.getMessage(), t);
+      }
+      throw new TrainingException("invalid training config: " + JsonErrors.describe(e), e);
     }
   }
 
@@ -258,7 +320,8 @@ public record KeConfig(
       }
       return o;
     } catch (IOException e) {
-      throw new TrainingException("invalid config file " + file + ": " + clean(e), e);
+      throw new TrainingException("invalid config file " + file + ": " + JsonErrors.describe(e),
+          e);
     }
   }
 
@@ -269,19 +332,18 @@ public record KeConfig(
           JSON.readerFor(KeConfig.class)
               .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
               .readValue(tree);
-      return read.toBuilder();
+      Builder b = read.toBuilder();
+      if (!tree.has("architecture")) {
+        b.architecture(null); // the default follows initFrom, which options may still set
+      }
+      return b;
     } catch (IOException e) {
       if (e.getCause() instanceof TrainingException t) {
         throw new TrainingException("invalid config file " + source + ": " + t.getMessage(), t);
       }
-      throw new TrainingException("invalid config file " + source + ": " + clean(e), e);
+      throw new TrainingException("invalid config file " + source + ": "
+          + JsonErrors.describe(e), e);
     }
-  }
-
-  private static String clean(IOException e) {
-    String m = e.getMessage();
-    int nl = m == null ? -1 : m.indexOf('\n');
-    return nl < 0 ? String.valueOf(m) : m.substring(0, nl);
   }
 
   /** Builds a {@link KeConfig}; every setter documents its default. */
@@ -290,9 +352,10 @@ public record KeConfig(
   public static final class Builder {
     private String dataset = "fashion-mnist-small";
     private int perClass = 0;
-    private String architecture = "small-cnn";
+    private String architecture = null;
     private int width = 0;
     private String stem = "auto";
+    private InitSource initFrom = null;
     private int generations = 3;
     private int epochs = 10;
     private int batchSize = 32;
@@ -326,6 +389,7 @@ public record KeConfig(
       architecture = c.architecture;
       width = c.width;
       stem = c.stem;
+      initFrom = c.initFrom;
       generations = c.generations;
       epochs = c.epochs;
       batchSize = c.batchSize;
@@ -364,9 +428,24 @@ public record KeConfig(
       return this;
     }
 
-    /** Architecture (default {@code small-cnn}: trains in seconds on 2 cores). */
+    /**
+     * Architecture (default {@code small-cnn}: trains in seconds on 2 cores; with {@link
+     * #initFrom} {@value KeConfig#SOURCE_ARCHITECTURE}, the network of the weights). A built-in
+     * architecture with {@code initFrom} is built for the data and loads every tensor of the
+     * source whose name and shape match.
+     */
     public Builder architecture(String v) {
       architecture = v;
+      return this;
+    }
+
+    /**
+     * Start generation 1 from another network's weights (default none: He-normal): an imported or
+     * slim folder, or a run folder's generation. Every tensor whose name and shape match is
+     * loaded; the rest (a classifier with another class count) keeps its fresh initialisation.
+     */
+    public Builder initFrom(InitSource v) {
+      initFrom = v;
       return this;
     }
 
@@ -559,8 +638,10 @@ public record KeConfig(
 
     /** The config; fails with the first invalid value. */
     public KeConfig build() {
+      String arch = architecture != null ? architecture
+          : initFrom != null ? SOURCE_ARCHITECTURE : "small-cnn";
       return new KeConfig(
-          dataset, perClass, architecture, width, stem, generations, epochs, batchSize,
+          dataset, perClass, arch, width, stem, initFrom, generations, epochs, batchSize,
           learningRate, momentum, weightDecay, labelSmoothing, schedule, warmupEpochs, stepEpochs,
           stepGamma, split, redrawSplit, reinit, seed, augment, flip, cropPadding, evalEvery,
           evalSubset, evalBatchSize, device, threads, baselines);

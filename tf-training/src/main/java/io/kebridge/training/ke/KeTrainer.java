@@ -66,7 +66,8 @@ public final class KeTrainer {
           runDir + " already holds a training run: resume it with --resume " + runDir
               + " or choose another output folder");
     }
-    return new KeTrainer(config, data, runDir);
+    // the KE run and its baselines record, and start from, the same weights file
+    return new KeTrainer(config.resolved(), data, runDir);
   }
 
   /**

@@ -2,6 +2,7 @@ package io.kebridge.training.ke;
 
 import io.kebridge.models.run.GenerationRecord;
 import io.kebridge.training.results.EpochMetrics;
+import io.kebridge.training.results.InitRecord;
 import java.nio.file.Path;
 
 /**
@@ -22,6 +23,12 @@ public interface TrainingListener {
   default void onStart(
       String run, int generations, int epochs, int stepsPerEpoch, int fromGeneration,
       int fromEpoch) {}
+
+  /**
+   * A run that starts from another network's weights ({@code --init-from}) loaded them and
+   * measured them, before its first training step.
+   */
+  default void onInit(String run, InitRecord init) {}
 
   /** A training step finished ({@code step} is 1-based within the epoch). */
   default void onStep(int generation, int epoch, int step, int steps, float loss) {}

@@ -5,6 +5,7 @@ import io.kebridge.models.run.GenerationRecord;
 import io.kebridge.training.ke.KeConfig;
 import io.kebridge.training.results.Baseline;
 import io.kebridge.training.results.EpochMetrics;
+import io.kebridge.training.results.InitRecord;
 import io.kebridge.training.results.KeResult;
 import io.kebridge.training.results.RunResult;
 import java.awt.BasicStroke;
@@ -72,6 +73,13 @@ public final class HtmlReport {
   private static JFreeChart generationChart(KeResult r) {
     XYSeries dense = new XYSeries("KE dense");
     XYSeries slim = new XYSeries("KE slim");
+    InitRecord init = r.ke().init();
+    if (init != null) { // generation 0: the starting weights, before training
+      dense.add(0, 100 * init.denseAccuracy());
+      if (init.slimAccuracy() != null) {
+        slim.add(0, 100 * init.slimAccuracy());
+      }
+    }
     for (GenerationRecord g : r.generations()) {
       dense.add(g.generation(), 100 * g.denseAccuracy());
       if (g.slimAccuracy() != null) {
@@ -180,6 +188,7 @@ public final class HtmlReport {
             c.learningRate(), c.schedule().name().toLowerCase(Locale.ROOT), c.seed())))
         .append(r.finished() ? "" : " &mdash; <b>unfinished</b>, resume to finish")
         .append(String.format(Locale.ROOT, ". Wall time %.1f s.</p>\n", r.seconds()));
+    startingWeights(b, c, r);
     b.append("<table><tr><th>generation</th><th>dense accuracy</th><th>slim accuracy</th>")
         .append("<th>seconds</th><th>KE step (s)</th></tr>\n");
     for (GenerationRecord g : r.generations()) {
@@ -230,6 +239,40 @@ public final class HtmlReport {
         .append("<code>generations/gen-NNN/</code> (weights and masks), <code>config.json</code>.")
         .append("</p>\n</body></html>\n");
     return b.toString();
+  }
+
+  /**
+   * Where generation 1's weights came from ({@code --init-from}): the file by name and SHA-256,
+   * what was loaded and what starts fresh, and the starting weights' accuracy before training.
+   */
+  private static void startingWeights(StringBuilder b, KeConfig c, KeResult r) {
+    if (c.initFrom() == null) {
+      return;
+    }
+    b.append("<h2>Starting weights</h2>\n<table>\n");
+    row(b, "from", c.initFrom().path()
+        + (c.initFrom().generation() > 0 ? ", generation " + c.initFrom().generation() : ""));
+    row(b, "weights file", String.valueOf(c.initFrom().file()));
+    row(b, "sha256", String.valueOf(c.initFrom().sha256()));
+    row(b, "network", c.architecture().equals(KeConfig.SOURCE_ARCHITECTURE)
+        ? "the source's own, re-targeted to the data" : c.architecture() + " (built-in)");
+    InitRecord init = r.ke().init();
+    if (init != null) {
+      row(b, "tensors loaded", init.loaded() + " of " + init.tensors());
+      row(b, "fresh", init.fresh().isEmpty() ? "none" : String.join("; ", init.fresh()));
+      row(b, "network input", init.input() + (init.resizedImages()
+          ? " (the data's images are converted to it: resized, grey repeated)" : " (the data's own size)"));
+      row(b, "accuracy before training", String.format(Locale.ROOT, "dense %.2f%%%s on %,d test"
+          + " images", 100 * init.denseAccuracy(), init.slimAccuracy() == null ? ""
+              : String.format(Locale.ROOT, ", slim %.2f%%", 100 * init.slimAccuracy()),
+          init.images()));
+    }
+    b.append("</table>\n");
+  }
+
+  private static void row(StringBuilder b, String name, String value) {
+    b.append("<tr><th style=\"text-align:left\">").append(esc(name)).append("</th><td style=")
+        .append("\"text-align:left\">").append(esc(value)).append("</td></tr>\n");
   }
 
   /** The largest number of images any evaluation used: the whole test split. */

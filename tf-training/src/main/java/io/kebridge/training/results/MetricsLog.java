@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kebridge.models.io.AtomicFiles;
+import io.kebridge.models.io.JsonErrors;
 import io.kebridge.models.run.GenerationRecord;
 import io.kebridge.training.TrainingException;
 import java.io.IOException;
@@ -15,8 +16,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code metrics.jsonl}: one JSON object per line, per epoch ({@link EpochMetrics}) and per
- * generation ({@link GenerationRecord}) in the order they happened, and a last {@code
+ * {@code metrics.jsonl}: one JSON object per line, first the starting weights of a run that
+ * started from another network's ({@link InitRecord}), then per epoch ({@link EpochMetrics}) and
+ * per generation ({@link GenerationRecord}) in the order they happened, and a last {@code
  * {"type":"finished"}} line once the run trained everything it was asked for. The whole file is
  * rewritten atomically each time (it is small), so after a kill and resume it holds exactly the
  * records of the checkpointed state, never duplicates.
@@ -34,10 +36,11 @@ public final class MetricsLog {
    *
    * @param finished true when its last line says the run finished
    * @param seconds the run's wall time: from the finished line, else the sum of what is logged
+   * @param init how the run started from another network's weights, or null
    */
   public record Contents(
       List<EpochMetrics> epochs, List<GenerationRecord> generations, boolean finished,
-      double seconds) {
+      double seconds, InitRecord init) {
     public Contents {
       epochs = List.copyOf(epochs);
       generations = List.copyOf(generations);
@@ -51,8 +54,18 @@ public final class MetricsLog {
   public static void write(
       Path file, List<EpochMetrics> epochs, List<GenerationRecord> generations,
       Double finishedSeconds) {
+    write(file, null, epochs, generations, finishedSeconds);
+  }
+
+  /** Writes the records, the starting weights' record {@code init} (when not null) first. */
+  public static void write(
+      Path file, InitRecord init, List<EpochMetrics> epochs, List<GenerationRecord> generations,
+      Double finishedSeconds) {
     StringBuilder b = new StringBuilder();
     try {
+      if (init != null) {
+        b.append(JSON.writeValueAsString(init)).append('\n');
+      }
       for (Object r : ordered(epochs, generations)) {
         b.append(JSON.writeValueAsString(r)).append('\n');
       }
@@ -89,10 +102,11 @@ public final class MetricsLog {
     } catch (NoSuchFileException e) {
       throw new TrainingException(file + " does not exist: is this a ke training run?");
     } catch (IOException e) {
-      throw new TrainingException("cannot read " + file + ": " + e.getMessage(), e);
+      throw new TrainingException("cannot read " + file + ": " + JsonErrors.describe(e), e);
     }
     List<EpochMetrics> epochs = new ArrayList<>();
     List<GenerationRecord> gens = new ArrayList<>();
+    InitRecord init = null;
     Double finished = null;
     for (int i = 0; i < lines.size(); i++) {
       if (lines.get(i).isBlank()) {
@@ -103,6 +117,7 @@ public final class MetricsLog {
         switch (n.path("type").asText()) {
           case "epoch" -> epochs.add(JSON.treeToValue(n, EpochMetrics.class));
           case "generation" -> gens.add(JSON.treeToValue(n, GenerationRecord.class));
+          case "init" -> init = JSON.treeToValue(n, InitRecord.class);
           case "finished" -> finished = n.path("seconds").asDouble();
           default -> throw new TrainingException(file + " line " + (i + 1)
               + " is not a metrics record (type '" + n.path("type").asText() + "')");
@@ -112,15 +127,14 @@ public final class MetricsLog {
           throw t;
         }
         throw new TrainingException(file + " line " + (i + 1) + " is not a metrics record: "
-            + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()),
-            e);
+            + JsonErrors.reason(e), e);
       }
     }
     double seconds = finished != null
         ? finished
         : epochs.stream().mapToDouble(EpochMetrics::seconds).sum()
             + gens.stream().mapToDouble(GenerationRecord::keStepSeconds).sum();
-    return new Contents(epochs, gens, finished != null, seconds);
+    return new Contents(epochs, gens, finished != null, seconds, init);
   }
 
   /** The generation records of a {@code metrics.jsonl}, in order. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kebridge.models.io.AtomicFiles;
 import io.kebridge.models.io.Folders;
+import io.kebridge.models.io.JsonErrors;
 import io.kebridge.training.TrainingException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -95,10 +96,11 @@ public final class Checkpoints {
     String name;
     try {
       JsonNode n = JSON.readTree(pointer.toFile());
-      name = n == null ? null : n.path("checkpoint").asText(null);
+      name = n == null || !n.path("checkpoint").isTextual() ? null
+          : n.path("checkpoint").asText();
     } catch (IOException e) {
-      throw new TrainingException("checkpoint pointer " + pointer + " is corrupt: " + e.getMessage(),
-          e);
+      throw new TrainingException(JsonErrors.sentence("checkpoint pointer", pointer, e)
+          + "; delete the checkpoints folder to train the run again", e);
     }
     if (name == null || name.isBlank() || name.contains("/") || name.contains("..")) {
       throw new TrainingException("checkpoint pointer " + pointer + " names no valid checkpoint");
@@ -114,7 +116,7 @@ public final class Checkpoints {
     try {
       return new Checkpoint(folder, Files.readString(state));
     } catch (IOException e) {
-      throw new TrainingException("cannot read " + state + ": " + e.getMessage(), e);
+      throw new TrainingException("cannot read " + state + ": " + JsonErrors.describe(e), e);
     }
   }
 }

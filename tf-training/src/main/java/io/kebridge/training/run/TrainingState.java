@@ -3,6 +3,7 @@ package io.kebridge.training.run;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.kebridge.models.run.GenerationRecord;
 import io.kebridge.training.results.EpochMetrics;
+import io.kebridge.training.results.InitRecord;
 import java.util.List;
 
 /**
@@ -13,6 +14,7 @@ import java.util.List;
  *
  * @param finished true once the last generation's files are written
  * @param seconds training wall time so far, summed over resumptions
+ * @param init how the run started from another network's weights, or null
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record TrainingState(
@@ -21,7 +23,8 @@ public record TrainingState(
     boolean finished,
     double seconds,
     List<EpochMetrics> epochs,
-    List<GenerationRecord> generations) {
+    List<GenerationRecord> generations,
+    InitRecord init) {
   public TrainingState {
     epochs = List.copyOf(epochs == null ? List.of() : epochs);
     generations = List.copyOf(generations == null ? List.of() : generations);
@@ -29,6 +32,6 @@ public record TrainingState(
 
   /** The state of a run that has not trained yet. */
   public static TrainingState fresh() {
-    return new TrainingState(1, 0, false, 0, List.of(), List.of());
+    return new TrainingState(1, 0, false, 0, List.of(), List.of(), null);
   }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.kebridge.models.data.DataSplits;
 import io.kebridge.models.io.AtomicFiles;
+import io.kebridge.models.io.JsonErrors;
 import io.kebridge.training.TrainingException;
 import io.kebridge.training.ke.GenerationLoop;
 import io.kebridge.training.results.Baseline;
@@ -144,14 +145,20 @@ public record SweepPlan(
     }
     try {
       SweepPlan p = JSON.readValue(file.toFile(), SweepPlan.class);
+      if (p == null) {
+        throw new TrainingException("cannot read the sweep plan " + file + ": null");
+      }
       if (p.version() != VERSION) {
         throw new TrainingException(file + " is plan version " + p.version() + ", this ke reads "
             + VERSION);
       }
       return p;
     } catch (IOException e) {
-      String m = e.getMessage() == null ? e.toString() : e.getMessage().split("\n")[0];
-      throw new TrainingException("cannot read the sweep plan " + file + ": " + m, e);
+      if (e.getCause() instanceof TrainingException t) {
+        throw new TrainingException("the sweep plan " + file + " is not valid: " + t.getMessage(),
+            e);
+      }
+      throw new TrainingException(JsonErrors.sentence("the sweep plan", file, e), e);
     }
   }
 

@@ -121,4 +121,40 @@ class KeConfigTest {
         assertThrows(TrainingException.class, () -> KeConfig.builder().architecture("lenet").build());
     assertTrue(arch.getMessage().contains("small-cnn"), arch.getMessage());
   }
+
+  @Test
+  void initFromDefaultsToTheSourcesOwnNetworkAndReadsFromYamlAsAFolder(@TempDir Path tmp)
+      throws Exception {
+    KeConfig c = KeConfig.builder().initFrom(InitSource.of("imported/resnet18")).build();
+    assertEquals(KeConfig.SOURCE_ARCHITECTURE, c.architecture());
+    assertEquals(c, KeConfig.fromJson(c.toJson()));
+    assertEquals("small-cnn", KeConfig.builder().build().architecture());
+
+    Path yaml = Files.writeString(tmp.resolve("run.yaml"), "initFrom: imported/resnet18\n");
+    KeConfig read = KeConfig.read(yaml).build();
+    assertEquals(InitSource.of("imported/resnet18"), read.initFrom());
+    assertEquals(KeConfig.SOURCE_ARCHITECTURE, read.architecture());
+    // a file without an architecture leaves it to initFrom, which an option may set
+    Path plain = Files.writeString(tmp.resolve("plain.yaml"), "epochs: 2\n");
+    assertEquals(KeConfig.SOURCE_ARCHITECTURE, KeConfig.read(plain)
+        .initFrom(InitSource.of("x")).build().architecture());
+    Path object = Files.writeString(tmp.resolve("object.yaml"),
+        "initFrom: {path: runs/a, generation: 2}\narchitecture: resnet18\n");
+    KeConfig built = KeConfig.read(object).build();
+    assertEquals(InitSource.of("runs/a", 2), built.initFrom());
+    assertEquals("resnet18", built.architecture());
+  }
+
+  @Test
+  void theSourceArchitectureNeedsInitFromAndTakesNoWidthOrStem() {
+    TrainingException e = assertThrows(TrainingException.class,
+        () -> KeConfig.builder().architecture("source").build());
+    assertTrue(e.getMessage().contains("give --init-from DIR"), e.getMessage());
+    e = assertThrows(TrainingException.class, () -> KeConfig.builder()
+        .initFrom(InitSource.of("a")).width(8).build());
+    assertTrue(e.getMessage().startsWith("--width and --stem build a built-in architecture"),
+        e.getMessage());
+    assertEquals(8, KeConfig.builder().initFrom(InitSource.of("a")).architecture("resnet18")
+        .width(8).build().width());
+  }
 }
