@@ -1,4 +1,4 @@
-"""The PyTorch half of the "bring your own model" walk-through (docs/byom.md).
+"""The PyTorch half of the "bring your own model" walk-through in the README.
 
 Trains torchvision's ResNet-18 (random initialisation, 10 classes) on ke-bridge's embedded
 Fashion-MNIST sample (1,000 training images, grey 28x28 repeated to three channels), prints its

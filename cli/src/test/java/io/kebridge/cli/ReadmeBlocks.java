@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  *   <li>{@code <!-- walkthrough: needs curl python:grpc -->}: the same, skipped with a note where
  *       a command ({@code curl}) or a Python module ({@code python:grpc}) is missing;
  *   <li>{@code <!-- walkthrough: server 8000 8001 -->}: one command that keeps serving on these
- *       ports (REST first): started in the background and kept up until the walk-through ends;
+ *       ports (REST first): started in the background and kept up until the walk-through ends
+ *       ({@code server 8090 8091 needs python:torch}: skipped like a block that needs them);
  *   <li>{@code <!-- walkthrough: file NAME -->}: a file the reader saves as NAME;
  *   <li>{@code <!-- not run: REASON -->}: shown only (long-running, the tests themselves, ...).
  * </ul>
@@ -112,8 +113,13 @@ record ReadmeBlocks(Path file, List<Block> blocks) {
     List<String> rest = words.subList(1, words.size());
     return switch (words.get(0)) {
       case "needs" -> new Block(line, info, Kind.RUN, List.copyOf(rest), List.of(), null, text);
-      case "server" -> new Block(line, info, Kind.SERVER, List.of(),
-          rest.stream().map(Integer::valueOf).toList(), null, text);
+      case "server" -> {
+        int needs = rest.indexOf("needs");
+        List<String> ports = needs < 0 ? rest : rest.subList(0, needs);
+        yield new Block(line, info, Kind.SERVER,
+            needs < 0 ? List.of() : List.copyOf(rest.subList(needs + 1, rest.size())),
+            ports.stream().map(Integer::valueOf).toList(), null, text);
+      }
       case "file" -> new Block(line, info, Kind.FILE, List.of(), List.of(),
           String.join(" ", rest), text);
       default -> new Block(line, info, Kind.UNMARKED, List.of(), List.of(), marker, text);
