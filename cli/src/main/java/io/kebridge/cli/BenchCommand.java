@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "bench",
+    header = "Run the benchmark suite, or one benchmark (infer, serve, train).",
     mixinStandardHelpOptions = true,
     description = {
       "Without a benchmark name: run the suite (training images/s and KE step overhead,",

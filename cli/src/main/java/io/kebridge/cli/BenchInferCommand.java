@@ -43,6 +43,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "infer",
+    header = "Measure ONNX Runtime inference latency and throughput per batch size.",
     mixinStandardHelpOptions = true,
     description = {
       "Measure ONNX Runtime inference latency (p50/p90/p99) and throughput per batch size.",

@@ -60,6 +60,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "serve",
+    header = "Load-test a V2 inference server over REST or gRPC.",
     mixinStandardHelpOptions = true,
     modelTransformer = ServerCommandLine.Transformer.class,
     description = {

@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "train",
+    header = "Measure KE training speed on TensorFlow, optionally against PyTorch.",
     mixinStandardHelpOptions = true,
     description = {
       "Measure KE training on TensorFlow with synthetic images: training images/s (median of",

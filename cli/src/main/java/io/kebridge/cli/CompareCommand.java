@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "compare",
+    header = "Mean and standard deviation of accuracy per generation over several runs.",
     mixinStandardHelpOptions = true,
     description = {
       "Mean and sample standard deviation of dense and slim test accuracy per generation over",

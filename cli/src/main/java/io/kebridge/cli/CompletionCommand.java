@@ -12,6 +12,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "completion",
+    header = "Print a bash or zsh completion script for ke.",
     mixinStandardHelpOptions = true,
     description = {
       "Print a shell completion script for ke. Load it for this shell with",

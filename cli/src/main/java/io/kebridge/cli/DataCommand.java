@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
 /** {@code ke data}: what a dataset holds. */
 @Command(
     name = "data",
+    header = "Show a dataset's classes, images per class, image size and mean/std.",
     mixinStandardHelpOptions = true,
     description = {
       "Show a dataset's classes, images per class, image size and per-channel mean/std.",

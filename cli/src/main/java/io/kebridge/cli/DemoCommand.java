@@ -56,6 +56,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "demo",
+    header = "Train, prune, export and serve on the embedded data, end to end.",
     mixinStandardHelpOptions = true,
     description = {
       "Train with KE, prune, export dense and slim ONNX with parity checks, serve them, and",

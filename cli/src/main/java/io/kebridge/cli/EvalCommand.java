@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "eval",
+    header = "Measure a model's accuracy on a dataset (TensorFlow or ONNX Runtime).",
     mixinStandardHelpOptions = true,
     description = {
       "Measure a model on a dataset: top-1 and top-k accuracy, accuracy per class and the",

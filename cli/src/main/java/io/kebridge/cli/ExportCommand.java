@@ -38,6 +38,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "export",
+    header = "Export a network as ONNX (dense, slim or INT8), checked against TensorFlow.",
     // no mixinStandardHelpOptions: its -V/--version would swallow the repository option
     // --version V; ke's own version stays available as "ke --version"
     description = {

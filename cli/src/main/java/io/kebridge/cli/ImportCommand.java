@@ -41,6 +41,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "import",
+    header = "Import an ONNX CNN from another stack as a spec, weights and model card.",
     mixinStandardHelpOptions = true,
     description = {
       "Read an ONNX CNN (IR 3-10, opsets 7-21: torch.onnx, the ONNX model zoo, tf2onnx) into",

@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
 /** {@code ke info}: the layers of a network with shapes and costs, dense beside slim. */
 @Command(
     name = "info",
+    header = "Show a network's layers, shapes, parameters, MACs and Ops, dense and slim.",
     mixinStandardHelpOptions = true,
     description = {
       "Show a network's layers, output shapes, parameters, MACs and Ops (the KE paper's count),",

@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "prune",
+    header = "Cut the slim network (the fit hypothesis) out of a KE run.",
     mixinStandardHelpOptions = true,
     description = {
       "Cut the fit hypothesis (KELS split) of a KE run out as a smaller network, without",

@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "serve",
+    header = "Serve a model repository over the Open Inference Protocol V2 (REST, gRPC).",
     mixinStandardHelpOptions = true,
     modelTransformer = ServerCommandLine.Transformer.class,
     description = {

@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "sweep",
+    header = "Run KE over seeds and splits beside its controls, and summarise the spread.",
     mixinStandardHelpOptions = true,
     subcommands = {SweepRunCommand.class, SweepReportCommand.class},
     description = {

@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "report",
+    header = "Summarise a sweep's finished runs.",
     mixinStandardHelpOptions = true,
     description = {
       "Summarise a sweep's finished runs: summary.md, summary.json and report.html in SWEEP_DIR",

@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "run",
+    header = "Train one run of a sweep's plan, or continue it from its checkpoint.",
     mixinStandardHelpOptions = true,
     description = {
       "Train one run of a sweep's plan (or continue it from its checkpoint): --index I, or the",

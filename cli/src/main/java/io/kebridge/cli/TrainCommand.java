@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "train",
+    header = "Train a network with Knowledge Evolution on TensorFlow.",
     mixinStandardHelpOptions = true,
     description = {
       "Train a network with Knowledge Evolution on TensorFlow: G generations of E epochs; before",
