@@ -206,7 +206,11 @@ public final class DemoCommand implements Runnable {
             server.url(), server.grpcTarget());
         console.printf(Locale.ROOT, "try: %s%n", classifyExample(server.url(), samples));
         console.flush();
-        UntilStopped.serve(server, console, "ke demo");
+        server.awaitStop();
+        if (Thread.currentThread().isInterrupted()) {
+          console.println("ke demo: stopped");
+          console.flush();
+        }
       }
     }
   }

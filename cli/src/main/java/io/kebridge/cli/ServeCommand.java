@@ -59,6 +59,10 @@ public final class ServeCommand implements Runnable {
         server.grpcTarget() == null ? "" : " and grpc " + server.grpcTarget(),
         settings.token() == null ? "" : " (bearer token required)");
     out.flush();
-    UntilStopped.serve(server, out, "ke serve");
+    server.awaitStop();
+    if (Thread.currentThread().isInterrupted()) {
+      out.println("ke serve: stopped");
+      out.flush();
+    }
   }
 }

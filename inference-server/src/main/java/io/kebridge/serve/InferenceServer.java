@@ -13,6 +13,7 @@ import io.kebridge.serve.warmup.ServingPathWarmup;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,6 +91,31 @@ public final class InferenceServer implements AutoCloseable {
   /** The REST port. */
   public int port() {
     return http.port();
+  }
+
+  /**
+   * Blocks until SIGTERM or Ctrl-C (a shutdown hook closes the server gracefully) or until the
+   * calling thread is interrupted (an embedding program or a test: the same graceful close, the
+   * hook removed again and the interrupt flag kept, so the caller can tell).
+   */
+  public void awaitStop() {
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      close();
+      stopped.countDown();
+    }, "graceful-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      close();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the JVM is exiting anyway; the hook closes the server a second time, harmlessly
+      }
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** The gRPC port, or 0 when gRPC is off. */

@@ -6,7 +6,6 @@ import io.kebridge.serve.config.ServerConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -78,25 +77,9 @@ public final class ServerMain {
       err.println("ke-serve: error: " + e.getMessage());
       return 1;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      server.close();
-      stopped.countDown();
-    }, "graceful-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
     out.println("ke-serve: listening on " + server.url()
         + (server.grpcPort() > 0 ? " and grpc://" + config.host() + ":" + server.grpcPort() : ""));
-    try {
-      stopped.await();
-    } catch (InterruptedException e) {
-      server.close();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // the JVM is exiting; the hook closes the server again, harmlessly
-      }
-      Thread.currentThread().interrupt();
-    }
+    server.awaitStop();
     return 0;
   }
 
