@@ -494,6 +494,30 @@ public final class KeGraph implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Predicted classes of the dense network and of the fit hypothesis alone for the same NHWC batch,
+   * in one run: the batch is fed once and TensorFlow runs the two independent branches side by
+   * side on its inter-op threads. {@code [0]} is dense, {@code [1]} slim.
+   */
+  public int[][] predictDenseAndSlim(float[] nhwc, int n) {
+    checkOpen();
+    if (slimPredictions == null) {
+      throw new TrainingException("this split has no slim network to evaluate");
+    }
+    checkBatch(nhwc, n);
+    ActivationShape s = spec.input().shape();
+    int[][] out = new int[2][n];
+    try (TFloat32 x =
+            TFloat32.tensorOf(
+                Shape.of(n, s.height(), s.width(), s.channels()), DataBuffers.of(nhwc, true, false));
+        Result r = session.runner().feed(images, x).fetch(densePredictions)
+            .fetch(slimPredictions).run()) {
+      r.get(0).asRawTensor().data().asInts().read(out[0]);
+      r.get(1).asRawTensor().data().asInts().read(out[1]);
+    }
+    return out;
+  }
+
   /** Saves every variable (parameters, masks, momentum) as a TF checkpoint at {@code prefix}. */
   public void save(Path prefix) {
     checkOpen();

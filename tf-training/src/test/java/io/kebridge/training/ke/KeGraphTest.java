@@ -154,6 +154,9 @@ class KeGraphTest {
       int[] slim = g.predict(x, 16, true);
       g.reinitialise(1, 2);
       assertArrayEquals(slim, g.predict(x, 16, true), "the slim net does not see reset weights");
+      int[][] both = g.predictDenseAndSlim(x, 16);
+      assertArrayEquals(g.predict(x, 16, false), both[0], "dense, fetched beside slim");
+      assertArrayEquals(slim, both[1], "slim, fetched beside dense");
     }
   }
 
