@@ -105,12 +105,7 @@ public final class Architectures {
     x = b.relu(p + ".relu1", x);
     x = b.conv(p + ".conv2", x, width, 3, 1, 1);
     x = b.batchNorm(p + ".bn2", x);
-    String skip = in;
-    if (stride != 1 || b.shape(in).channels() != width) {
-      skip = b.conv(p + ".downsample.0", in, width, 1, stride, 0);
-      skip = b.batchNorm(p + ".downsample.1", skip);
-    }
-    x = b.add(p + ".add", x, skip);
+    x = b.add(p + ".add", x, shortcut(b, p, in, width, stride));
     return b.relu(p + ".relu2", x);
   }
 
@@ -125,13 +120,20 @@ public final class Architectures {
     x = b.relu(p + ".relu2", x);
     x = b.conv(p + ".conv3", x, out, 1, 1, 0);
     x = b.batchNorm(p + ".bn3", x);
-    String skip = in;
-    if (stride != 1 || b.shape(in).channels() != out) {
-      skip = b.conv(p + ".downsample.0", in, out, 1, stride, 0);
-      skip = b.batchNorm(p + ".downsample.1", skip);
-    }
-    x = b.add(p + ".add", x, skip);
+    x = b.add(p + ".add", x, shortcut(b, p, in, out, stride));
     return b.relu(p + ".relu3", x);
+  }
+
+  /**
+   * A residual block's skip path: its input as it is, or, where the block changes the resolution
+   * or the channel count, torchvision's 1x1 {@code downsample} conv with its batch-norm.
+   */
+  private static String shortcut(SpecBuilder b, String p, String in, int out, int stride) {
+    if (stride == 1 && b.shape(in).channels() == out) {
+      return in;
+    }
+    String skip = b.conv(p + ".downsample.0", in, out, 1, stride, 0);
+    return b.batchNorm(p + ".downsample.1", skip);
   }
 
   /**
