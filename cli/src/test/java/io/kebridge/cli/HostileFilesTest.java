@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kebridge.models.testing.TestFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -145,7 +146,7 @@ class HostileFilesTest {
     int[] n = {0};
     for (Case c : cases) {
       tests.add(DynamicTest.dynamicTest(c.name(), () -> {
-        Path folder = copy(c.folder(), tmp.resolve("case-" + n[0]++));
+        Path folder = TestFiles.copyTree(c.folder(), tmp.resolve("case-" + n[0]++));
         Path file = folder.resolve(c.file());
         Files.write(file, c.content());
         CliRun r = CliRun.of(c.command().apply(folder));
@@ -162,19 +163,5 @@ class HostileFilesTest {
       }));
     }
     return tests;
-  }
-
-  private static Path copy(Path from, Path to) throws IOException {
-    try (var s = Files.walk(from)) {
-      for (Path p : s.toList()) {
-        Path t = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t);
-        }
-      }
-    }
-    return to;
   }
 }

@@ -17,6 +17,7 @@ import io.kebridge.models.io.Folders;
 import io.kebridge.models.run.RunDirectory;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.spec.ParamSpec;
+import io.kebridge.models.testing.TestFiles;
 import io.kebridge.models.weights.WeightInit;
 import io.kebridge.models.weights.Weights;
 import io.kebridge.training.TrainingException;
@@ -139,7 +140,7 @@ class InitFromTest {
   @Test
   void aResumedRunNeedsNoSourceAndEndsAsAnUninterruptedOne(@TempDir Path tmp) throws Exception {
     Path copy = tmp.resolve("copy");
-    copyTree(source, copy);
+    TestFiles.copyTree(source, copy);
     KeConfig config = KeTrainerTest.tiny().architecture(null).width(0)
         .initFrom(InitSource.of(copy.toString())).build();
     KeResult whole = KeTrainer.create(config, digits, tmp.resolve("whole")).run();
@@ -197,18 +198,5 @@ class InitFromTest {
         () -> KeTrainer.create(config, threeDigits, tmp.resolve("run")).run());
     assertTrue(e.getMessage().startsWith("--init-from " + source + ": none of its"),
         e.getMessage());
-  }
-
-  private static void copyTree(Path from, Path to) throws java.io.IOException {
-    try (var s = Files.walk(from)) {
-      for (Path p : s.toList()) {
-        Path t = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t);
-        }
-      }
-    }
   }
 }
