@@ -29,7 +29,7 @@ final class Evaluator {
     float[] x = whole ? test.images : test.subsetImages;
     int[] y = whole ? test.labels : test.subsetLabels;
     int per = test.perImage;
-    int dense = 0;
+    int denseRight = 0;
     int slimRight = 0;
     for (int start = 0; start < y.length; start += batchSize) {
       int n = Math.min(batchSize, y.length - start);
@@ -38,12 +38,15 @@ final class Evaluator {
       int[][] pred = slim ? graph.predictDenseAndSlim(batch, n)
           : new int[][] {graph.predict(batch, n, false)};
       for (int i = 0; i < n; i++) {
-        dense += pred[0][i] == y[start + i] ? 1 : 0;
+        denseRight += pred[0][i] == y[start + i] ? 1 : 0;
         slimRight += slim && pred[1][i] == y[start + i] ? 1 : 0;
       }
     }
-    double total = y.length == 0 ? 1 : y.length;
-    return new Accuracies(y.length == 0 ? 0 : dense / total,
-        slim ? (y.length == 0 ? 0 : slimRight / total) : null, y.length);
+    return new Accuracies(fraction(denseRight, y.length),
+        slim ? fraction(slimRight, y.length) : null, y.length);
+  }
+
+  private static double fraction(int right, int of) {
+    return of == 0 ? 0 : (double) right / of;
   }
 }

@@ -481,17 +481,7 @@ public final class KeGraph implements AutoCloseable {
     if (slim && slimPredictions == null) {
       throw new TrainingException("this split has no slim network to evaluate");
     }
-    checkBatch(nhwc, n);
-    ActivationShape s = spec.input().shape();
-    int[] out = new int[n];
-    try (TFloat32 x =
-            TFloat32.tensorOf(
-                Shape.of(n, s.height(), s.width(), s.channels()), DataBuffers.of(nhwc, true, false));
-        Result r =
-            session.runner().feed(images, x).fetch(slim ? slimPredictions : densePredictions).run()) {
-      r.get(0).asRawTensor().data().asInts().read(out);
-    }
-    return out;
+    return predictions(nhwc, n, slim ? slimPredictions : densePredictions)[0];
   }
 
   /**
@@ -504,16 +494,27 @@ public final class KeGraph implements AutoCloseable {
     if (slimPredictions == null) {
       throw new TrainingException("this split has no slim network to evaluate");
     }
+    return predictions(nhwc, n, densePredictions, slimPredictions);
+  }
+
+  /** One inference run on an NHWC batch, fetching each of {@code outputs}' {@code n} classes. */
+  @SafeVarargs
+  private int[][] predictions(float[] nhwc, int n, Operand<TInt32>... outputs) {
     checkBatch(nhwc, n);
     ActivationShape s = spec.input().shape();
-    int[][] out = new int[2][n];
+    int[][] out = new int[outputs.length][n];
     try (TFloat32 x =
-            TFloat32.tensorOf(
-                Shape.of(n, s.height(), s.width(), s.channels()), DataBuffers.of(nhwc, true, false));
-        Result r = session.runner().feed(images, x).fetch(densePredictions)
-            .fetch(slimPredictions).run()) {
-      r.get(0).asRawTensor().data().asInts().read(out[0]);
-      r.get(1).asRawTensor().data().asInts().read(out[1]);
+        TFloat32.tensorOf(
+            Shape.of(n, s.height(), s.width(), s.channels()), DataBuffers.of(nhwc, true, false))) {
+      Session.Runner runner = session.runner().feed(images, x);
+      for (Operand<TInt32> o : outputs) {
+        runner.fetch(o);
+      }
+      try (Result r = runner.run()) {
+        for (int i = 0; i < outputs.length; i++) {
+          r.get(i).asRawTensor().data().asInts().read(out[i]);
+        }
+      }
     }
     return out;
   }
