@@ -260,7 +260,7 @@ public final class BenchInferCommand implements Runnable {
       }
     }
     if (!pairs.isEmpty()) {
-      console.println("speed-ups on " + Reports.cpuModel() + " [" + CpuFeatures.describe() + "]:");
+      console.println("speed-ups on " + CpuFeatures.model() + " [" + CpuFeatures.describe() + "]:");
     }
     for (String[] r : ratios) {
       List<LatencyResult> base = all.get(r[1]);

@@ -283,7 +283,7 @@ final class BenchSuite {
 
   private static Map<String, Object> machine() {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("cpu", Reports.cpuModel());
+    m.put("cpu", CpuFeatures.model());
     m.put("cores", Runtime.getRuntime().availableProcessors());
     m.put("isa", CpuFeatures.describe());
     m.put("java", System.getProperty("java.runtime.version"));
@@ -293,7 +293,7 @@ final class BenchSuite {
   }
 
   private static String machineLine() {
-    return Reports.cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
+    return CpuFeatures.model() + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
         + CpuFeatures.describe() + ", Java " + System.getProperty("java.runtime.version");
   }
 }

@@ -24,17 +24,28 @@ final class CpuFeatures {
 
   /** The flags the CPU reports, or an empty set where {@code /proc/cpuinfo} is unavailable. */
   static Set<String> flags() {
+    String flags = cpuinfo("flags");
+    return flags == null ? Set.of() : new HashSet<>(Arrays.asList(flags.split("\\s+")));
+  }
+
+  /** The CPU model name from /proc/cpuinfo, or the architecture where that is unavailable. */
+  static String model() {
+    String model = cpuinfo("model name");
+    return model != null ? model : System.getProperty("os.arch");
+  }
+
+  /** The value of the first {@code key} line of /proc/cpuinfo, or null (not Linux, no such key). */
+  private static String cpuinfo(String key) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-        if (line.startsWith("flags")) {
-          return new HashSet<>(Arrays.asList(line.substring(line.indexOf(':') + 1).trim()
-              .split("\\s+")));
+        if (line.startsWith(key)) {
+          return line.substring(line.indexOf(':') + 1).trim();
         }
       }
     } catch (IOException | RuntimeException e) {
       // not Linux: nothing known
     }
-    return Set.of();
+    return null;
   }
 
   /** {@code avx2 avx512f avx512_vnni (no avx_vnni, amx_int8)}, or "unknown". */
@@ -57,7 +68,7 @@ final class CpuFeatures {
    * (no ...)}, since figures from different machines are comparable only as ratios.
    */
   static String machine() {
-    return "CPU: " + Reports.cpuModel() + ", " + Runtime.getRuntime().availableProcessors()
+    return "CPU: " + model() + ", " + Runtime.getRuntime().availableProcessors()
         + " cores; " + describe();
   }
 }

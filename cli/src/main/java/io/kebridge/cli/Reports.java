@@ -4,8 +4,6 @@ import io.kebridge.models.card.CardKey;
 import io.kebridge.onnx.graph.OnnxFiles;
 import io.kebridge.prune.cost.CostComparison;
 import io.kebridge.training.report.ReportSection;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,7 +63,7 @@ final class Reports {
   /** The machine and software the figures come from. */
   static ReportSection environmentSection() {
     List<List<String>> rows = new ArrayList<>();
-    rows.add(List.of("CPU", cpuModel()));
+    rows.add(List.of("CPU", CpuFeatures.model()));
     rows.add(List.of("cores available to the JVM",
         Integer.toString(Runtime.getRuntime().availableProcessors())));
     rows.add(List.of("max heap", (Runtime.getRuntime().maxMemory() >> 20) + " MiB"));
@@ -78,20 +76,6 @@ final class Reports {
     rows.add(List.of("ONNX Runtime", ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion()));
     rows.add(List.of("ke-bridge", Main.version()));
     return new ReportSection("Environment", List.of("what", "value"), rows, null);
-  }
-
-  /** The CPU model name from /proc/cpuinfo, or the architecture where that is unavailable. */
-  static String cpuModel() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-        if (line.startsWith("model name")) {
-          return line.substring(line.indexOf(':') + 1).trim();
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // not Linux: fall through to the architecture
-    }
-    return System.getProperty("os.arch");
   }
 
   private static String fmt(long v) {
