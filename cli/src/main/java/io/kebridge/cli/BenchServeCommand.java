@@ -89,8 +89,9 @@ public final class BenchServeCommand implements Runnable {
 
   @Option(names = "--first-request",
       description = "Instead of the load: the first inference's latency and then the p50/p99 of"
-          + " --steady-requests more, from a client that has already seen the server ready. Point"
-          + " it at a freshly started server (--url / --grpc-target).")
+          + " --steady-requests more, from a client that has already seen the server ready, and"
+          + " one request after a second's idle (what any request after a pause costs). Point it"
+          + " at a freshly started server (--url / --grpc-target).")
   boolean firstRequest;
 
   @Option(names = "--steady-requests", defaultValue = "200", paramLabel = "N",
@@ -236,6 +237,9 @@ public final class BenchServeCommand implements Runnable {
           out.printf(Locale.ROOT, "server side (its statistics): first request %.2f ms, next %d"
               + " mean %.2f ms; first/mean %.2f%n", r.serverFirstMs(), r.steady(),
               r.serverMeanMs(), r.serverRatio());
+          out.printf(Locale.ROOT, "after %d ms idle: one request %.2f ms; server side %.2f ms,"
+              + " %.2f x its steady mean%n", FirstRequest.SETTLE_MILLIS, r.afterIdleMs(),
+              r.serverAfterIdleMs(), r.serverAfterIdleRatio());
           out.flush();
           return;
         }

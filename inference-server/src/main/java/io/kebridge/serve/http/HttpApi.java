@@ -239,6 +239,7 @@ public final class HttpApi implements AutoCloseable {
     try (InferenceService.Call call = service.inference().open(ctx.pathParam("name"),
         version(ctx))) {
       byte[] body = RequestBodies.read(ctx, config.maxRequestBytes());
+      call.received();
       String header = ctx.header(BINARY_HEADER);
       int jsonLength = body.length;
       if (header != null) {

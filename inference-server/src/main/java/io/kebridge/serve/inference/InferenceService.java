@@ -66,7 +66,9 @@ public final class InferenceService {
   public final class Call implements AutoCloseable {
     private final ModelHandle handle;
     private final Arrivals.Arrival arrival;
-    private final long start = System.nanoTime();
+    // From the moment the request is in (as gRPC hands it over): reading a REST body waits on the
+    // client's upload, which is the client's time, not the server's.
+    private long start = -1;
 
     private Call(ModelHandle handle, Arrivals.Arrival arrival) {
       this.handle = handle;
@@ -80,6 +82,9 @@ public final class InferenceService {
 
     /** The request is read: a forming batch need not wait for it any longer. */
     public void received() {
+      if (start < 0) {
+        start = System.nanoTime();
+      }
       arrival.close();
     }
 

@@ -43,9 +43,7 @@ public final class ServerMetrics implements BatchObserver, RepositoryListener, A
   private final Map<String, ServedModel> current = new ConcurrentHashMap<>();
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
-  private final Map<String, DistributionSummary> batchSizes = new ConcurrentHashMap<>();
-  private final Map<String, Timer> inferenceTimes = new ConcurrentHashMap<>();
-  private final Map<String, Timer> queueWaits = new ConcurrentHashMap<>();
+  private final Map<String, BatchMeters> batchMeters = new ConcurrentHashMap<>();
 
   /** A registry with the JVM and process meters bound. */
   public ServerMetrics() {
@@ -68,53 +66,66 @@ public final class ServerMetrics implements BatchObserver, RepositoryListener, A
   /** Counts one answered request and records its latency. */
   public void request(String model, String endpoint, String protocol, String status,
       long nanos) {
-    // Meters are cached (here and per batch): a registry lookup sorts and hashes tags, on every
-    // request otherwise.
-    counters.computeIfAbsent(model + '|' + endpoint + '|' + protocol + '|' + status, k ->
+    counter(model, endpoint, protocol, status).increment();
+    latency(model, endpoint, protocol).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  // Meters are cached (here and per batch): a registry lookup sorts and hashes tags, on every
+  // request otherwise.
+  private Counter counter(String model, String endpoint, String protocol, String status) {
+    return counters.computeIfAbsent(model + '|' + endpoint + '|' + protocol + '|' + status, k ->
         Counter.builder("ke.requests")
             .description("Requests answered, by model, endpoint, protocol and status")
             .tags("model", model, "endpoint", endpoint, "protocol", protocol,
                 "status", status)
-            .register(registry))
-        .increment();
-    latencies.computeIfAbsent(model + '|' + endpoint + '|' + protocol, k ->
+            .register(registry));
+  }
+
+  private Timer latency(String model, String endpoint, String protocol) {
+    return latencies.computeIfAbsent(model + '|' + endpoint + '|' + protocol, k ->
         Timer.builder("ke.request.latency")
             .description("Time from request to answer")
             .tags("model", model, "endpoint", endpoint, "protocol", protocol)
             .publishPercentileHistogram()
             .minimumExpectedValue(Duration.ofMillis(1))
             .maximumExpectedValue(Duration.ofSeconds(10))
-            .register(registry))
-        .record(nanos, TimeUnit.NANOSECONDS);
+            .register(registry));
   }
 
   @Override
   public void batchRan(String model, long version, BatchTiming t) {
-    String key = model + '|' + version;
-    batchSizes.computeIfAbsent(key, k -> DistributionSummary.builder("ke.batch.size")
+    BatchMeters m = batchMeters(model, version);
+    m.sizes.record(t.rows());
+    m.inference.record(t.inferNanos(), TimeUnit.NANOSECONDS);
+    for (long q : t.queueNanos()) {
+      m.queueWait.record(q, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** One model version's per-batch meters. */
+  private record BatchMeters(DistributionSummary sizes, Timer inference, Timer queueWait) {}
+
+  private BatchMeters batchMeters(String model, long version) {
+    return batchMeters.computeIfAbsent(model + '|' + version, k -> new BatchMeters(
+        DistributionSummary.builder("ke.batch.size")
             .description("Rows per ONNX Runtime run")
             .tags("model", model, "version", Long.toString(version))
             .serviceLevelObjectives(BATCH_BUCKETS)
-            .register(registry))
-        .record(t.rows());
-    inferenceTimes.computeIfAbsent(key, k -> Timer.builder("ke.inference")
+            .register(registry),
+        Timer.builder("ke.inference")
             .description("Time spent in ONNX Runtime per batch")
             .tags("model", model, "version", Long.toString(version))
             .publishPercentileHistogram()
             .minimumExpectedValue(Duration.ofNanos(100_000))
             .maximumExpectedValue(Duration.ofSeconds(10))
-            .register(registry))
-        .record(t.inferNanos(), TimeUnit.NANOSECONDS);
-    Timer wait = queueWaits.computeIfAbsent(key, k -> Timer.builder("ke.queue.wait")
-        .description("Time a request waited in the batch queue before its batch started")
-        .tags("model", model, "version", Long.toString(version))
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofNanos(10_000))
-        .maximumExpectedValue(Duration.ofSeconds(10))
-        .register(registry));
-    for (long q : t.queueNanos()) {
-      wait.record(q, TimeUnit.NANOSECONDS);
-    }
+            .register(registry),
+        Timer.builder("ke.queue.wait")
+            .description("Time a request waited in the batch queue before its batch started")
+            .tags("model", model, "version", Long.toString(version))
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofNanos(10_000))
+            .maximumExpectedValue(Duration.ofSeconds(10))
+            .register(registry)));
   }
 
   @Override
@@ -123,6 +134,15 @@ public final class ServerMetrics implements BatchObserver, RepositoryListener, A
     // whichever model currently holds its key.
     String key = key(model);
     current.put(key, model);
+    // The meters a successful inference records into exist from the load on (at zero, as
+    // Triton's counters do): built lazily, the first client's request paid for their histograms
+    // and classes, the one cost the warm-up, being kept out of the metrics, left cold.
+    String name = model.session().name();
+    batchMeters(name, model.session().version());
+    for (String[] p : new String[][] {{"http", "200"}, {"grpc", "OK"}}) {
+      counter(name, "infer", p[0], p[1]);
+      latency(name, "infer", p[0]);
+    }
     String version = Long.toString(model.session().version());
     if (registry.find("ke.queue.depth").tags("model", model.session().name(), "version", version)
         .gauge() != null) {

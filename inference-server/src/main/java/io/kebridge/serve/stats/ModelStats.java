@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Triton's statistics extension for one model version, kept with lock-free counters: successful
- * and failed requests with their durations, the time requests waited in the queue, the time
+ * and failed requests with their durations (from the request being received, its body read, to
+ * its outputs), the time requests waited in the queue, the time
  * batches spent stacking inputs, in ONNX Runtime and cutting outputs (each request is charged the
  * whole of its batch's), rows and runs, and the same compute times per batch size. Warm-up
  * inferences are not counted.

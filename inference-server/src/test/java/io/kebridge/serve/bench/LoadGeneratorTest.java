@@ -43,6 +43,7 @@ class LoadGeneratorTest {
           assertTrue(first.firstMs() > 0 && first.p50Ms() > 0 && first.p50Ms() <= first.p99Ms());
           assertTrue(first.serverFirstMs() > 0 && first.serverMeanMs() > 0, first.toString());
           assertTrue(first.serverMeanMs() <= first.p99Ms(), first.toString());
+          assertTrue(first.afterIdleMs() > 0 && first.serverAfterIdleMs() > 0, first.toString());
         }
       }
     }

@@ -37,7 +37,13 @@ class WarmupTest {
       assertEquals(0, m.stats().snapshot().getExecutionCount());
       String metrics = new String(new TestClient(server.url(), null).get("/metrics").body(),
           java.nio.charset.StandardCharsets.UTF_8);
-      assertTrue(!metrics.contains("endpoint=\"infer\""), metrics);
+      // The infer series exist from the load on, at zero.
+      assertTrue(metrics.contains("endpoint=\"infer\""), metrics);
+      for (String line : metrics.split("\n")) {
+        if (line.startsWith("ke_requests_total{") && line.contains("endpoint=\"infer\"")) {
+          assertEquals(0.0, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), line);
+        }
+      }
     }
   }
 
