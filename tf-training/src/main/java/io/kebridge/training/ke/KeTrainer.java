@@ -9,6 +9,7 @@ import io.kebridge.training.results.RunResult;
 import io.kebridge.training.run.Checkpoints;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,7 @@ public final class KeTrainer {
   private volatile boolean cancelled;
   private volatile GenerationLoop current;
   private boolean started;
+  private Duration checkpointInterval = GenerationLoop.DEFAULT_CHECKPOINT_INTERVAL;
 
   private KeTrainer(KeConfig config, DataSplits data, Path dir) {
     this.config = config;
@@ -100,6 +102,15 @@ public final class KeTrainer {
     return this;
   }
 
+  /** See {@link GenerationLoop#checkpointEvery}; returns this trainer. */
+  public KeTrainer checkpointEvery(Duration interval) {
+    if (interval.isNegative()) {
+      throw new IllegalArgumentException("the checkpoint interval must not be negative");
+    }
+    checkpointInterval = interval;
+    return this;
+  }
+
   /** Asks the experiment to stop at the next step; safe from any thread. */
   public void cancel() {
     cancelled = true;
@@ -135,7 +146,8 @@ public final class KeTrainer {
   }
 
   private RunResult runOne(Baseline baseline, Path runDir) {
-    GenerationLoop loop = GenerationLoop.open(config, baseline, data, runDir);
+    GenerationLoop loop = GenerationLoop.open(config, baseline, data, runDir)
+        .checkpointEvery(checkpointInterval);
     listeners.forEach(loop::addListener);
     current = loop;
     if (cancelled) {

@@ -154,6 +154,29 @@ class KeTrainerTest {
   }
 
   @Test
+  void checkpointsAtEveryGenerationEndAndInBetweenOnlyOnceTheIntervalHasPassed(@TempDir Path tmp) {
+    KeConfig c = tiny().epochs(3).build();
+    assertEquals(List.of("2/0", "3/0"), checkpoints(KeTrainer.create(c, digits,
+        tmp.resolve("default"))), "a tiny run's epochs take far less than the default interval");
+    assertEquals(List.of("1/1", "1/2", "2/0", "2/1", "2/2", "3/0"), checkpoints(KeTrainer.create(c,
+        digits, tmp.resolve("every")).checkpointEvery(java.time.Duration.ZERO)));
+    assertThrows(IllegalArgumentException.class, () -> KeTrainer.create(c, digits,
+        tmp.resolve("negative")).checkpointEvery(java.time.Duration.ofSeconds(-1)));
+  }
+
+  /** generation/epochsDone of every checkpoint the run writes. */
+  private static List<String> checkpoints(KeTrainer trainer) {
+    List<String> at = new java.util.ArrayList<>();
+    trainer.addListener(new TrainingListener() {
+      @Override
+      public void onCheckpoint(Path folder, int generation, int epochsDone) {
+        at.add(generation + "/" + epochsDone);
+      }
+    }).run();
+    return at;
+  }
+
+  @Test
   void missingCheckpointIsAClearErrorAndLeavesTheRunIntact(@TempDir Path tmp) throws IOException {
     Path dir = tmp.resolve("run");
     KeTrainer.create(tiny().build(), digits, dir).run();

@@ -27,6 +27,7 @@ class KillAndResumeTest {
   public static final class Child {
     public static void main(String[] args) {
       KeTrainer.create(config(), Datasets.load("digits"), Path.of(args[0]))
+          .checkpointEvery(java.time.Duration.ZERO) // a resume point after every epoch
           .addListener(
               new TrainingListener() {
                 @Override
