@@ -2,6 +2,7 @@ package io.kebridge.training.ke;
 
 import io.kebridge.models.data.DataSplits;
 import io.kebridge.models.data.Datasets;
+import io.kebridge.models.run.RunDirectory;
 import io.kebridge.training.TrainingException;
 import io.kebridge.training.results.Baseline;
 import io.kebridge.training.results.KeResult;
@@ -73,9 +74,11 @@ public final class KeTrainer {
   }
 
   /**
-   * Continues the experiment in {@code runDir} from its last checkpoint, with its saved config.
+   * Continues the experiment in {@code runDir} from its last checkpoint, with its saved config (a
+   * run stopped before its first checkpoint starts over, which gives the same run).
    *
-   * @throws TrainingException when the folder holds no run or no valid checkpoint
+   * @throws TrainingException when the folder holds no run, or a run past its first generation
+   *     without a valid checkpoint
    */
   public static KeTrainer resume(Path runDir) {
     return resume(runDir, null);
@@ -84,7 +87,15 @@ public final class KeTrainer {
   /** Continues an experiment that was started on in-memory data. */
   public static KeTrainer resume(Path runDir, DataSplits data) {
     KeConfig config = KeConfig.ofRun(runDir);
-    new Checkpoints(runDir).latest(); // fail now, before anything runs, when there is none
+    Checkpoints checkpoints = new Checkpoints(runDir);
+    // A run killed before its first checkpoint (inside the first interval of generation 1) has
+    // nothing to resume from and nothing to lose: it starts over with its saved config and seed,
+    // which gives the same run. Past a generation end a checkpoint must exist: fail now, before
+    // anything runs, saying what is missing.
+    if (checkpoints.exists()
+        || Files.exists(runDir.resolve(RunDirectory.generationWeightsPath(1)))) {
+      checkpoints.latest();
+    }
     return new KeTrainer(config, data, runDir);
   }
 

@@ -177,6 +177,26 @@ class KeTrainerTest {
   }
 
   @Test
+  void aRunStoppedBeforeItsFirstCheckpointResumesByStartingOver(@TempDir Path tmp)
+      throws IOException {
+    KeResult whole = KeTrainer.create(tiny().build(), digits, tmp.resolve("whole")).run();
+    Path dir = tmp.resolve("early");
+    KeTrainer first = KeTrainer.create(tiny().build(), digits, dir);
+    first.addListener(new TrainingListener() {
+      @Override
+      public void onEpochEnd(EpochMetrics m) {
+        first.cancel();
+      }
+    });
+    assertFalse(first.run().finished());
+    // what a kill inside generation 1's first checkpoint interval leaves: the run, no checkpoint
+    io.kebridge.models.io.Folders.deleteTree(dir.resolve("checkpoints"));
+    KeResult resumed = KeTrainer.resume(dir, digits).run();
+    assertTrue(resumed.finished());
+    assertSameMetrics(whole, resumed);
+  }
+
+  @Test
   void missingCheckpointIsAClearErrorAndLeavesTheRunIntact(@TempDir Path tmp) throws IOException {
     Path dir = tmp.resolve("run");
     KeTrainer.create(tiny().build(), digits, dir).run();
