@@ -83,13 +83,19 @@ public final class ServerMetrics implements BatchObserver, RepositoryListener, A
 
   private Timer latency(String model, String endpoint, String protocol) {
     return latencies.computeIfAbsent(model + '|' + endpoint + '|' + protocol, k ->
-        Timer.builder("ke.request.latency")
-            .description("Time from request to answer")
-            .tags("model", model, "endpoint", endpoint, "protocol", protocol)
-            .publishPercentileHistogram()
-            .minimumExpectedValue(Duration.ofMillis(1))
-            .maximumExpectedValue(Duration.ofSeconds(10))
-            .register(registry));
+        histogram("ke.request.latency", "Time from request to answer", Duration.ofMillis(1),
+            "model", model, "endpoint", endpoint, "protocol", protocol));
+  }
+
+  /** A timer with a percentile histogram from {@code least} up to 10 s. */
+  private Timer histogram(String name, String description, Duration least, String... tags) {
+    return Timer.builder(name)
+        .description(description)
+        .tags(tags)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(least)
+        .maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry);
   }
 
   @Override
@@ -112,20 +118,11 @@ public final class ServerMetrics implements BatchObserver, RepositoryListener, A
             .tags("model", model, "version", Long.toString(version))
             .serviceLevelObjectives(BATCH_BUCKETS)
             .register(registry),
-        Timer.builder("ke.inference")
-            .description("Time spent in ONNX Runtime per batch")
-            .tags("model", model, "version", Long.toString(version))
-            .publishPercentileHistogram()
-            .minimumExpectedValue(Duration.ofNanos(100_000))
-            .maximumExpectedValue(Duration.ofSeconds(10))
-            .register(registry),
-        Timer.builder("ke.queue.wait")
-            .description("Time a request waited in the batch queue before its batch started")
-            .tags("model", model, "version", Long.toString(version))
-            .publishPercentileHistogram()
-            .minimumExpectedValue(Duration.ofNanos(10_000))
-            .maximumExpectedValue(Duration.ofSeconds(10))
-            .register(registry)));
+        histogram("ke.inference", "Time spent in ONNX Runtime per batch",
+            Duration.ofNanos(100_000), "model", model, "version", Long.toString(version)),
+        histogram("ke.queue.wait",
+            "Time a request waited in the batch queue before its batch started",
+            Duration.ofNanos(10_000), "model", model, "version", Long.toString(version))));
   }
 
   @Override
