@@ -9,6 +9,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** A small java.net.http client for the tests, speaking to one server. */
 public final class TestClient {
@@ -112,5 +114,21 @@ public final class TestClient {
       }
     }
     throw new AssertionError("no logits in " + response);
+  }
+
+  /**
+   * The samples of metric {@code name} in a Prometheus text scrape, by their label block as the
+   * scrape writes it ({@code {model="digits",version="1"}}, or empty without labels), in order.
+   */
+  public static Map<String, Double> samples(String scrape, String name) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (String line : scrape.split("\n")) {
+      if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+        int space = line.lastIndexOf(' ');
+        out.put(line.substring(name.length(), space).trim(),
+            Double.parseDouble(line.substring(space + 1)));
+      }
+    }
+    return out;
   }
 }

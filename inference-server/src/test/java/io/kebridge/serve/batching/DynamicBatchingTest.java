@@ -16,13 +16,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -163,9 +162,8 @@ class DynamicBatchingTest {
   }
 
   static double metric(String text, String name) {
-    Matcher m = Pattern.compile("(?m)^" + name + "\\{[^}]*model=\"digits\"[^}]*\\} (\\S+)")
-        .matcher(text);
-    assertTrue(m.find(), name + " missing:\n" + text);
-    return Double.parseDouble(m.group(1));
+    return TestClient.samples(text, name).entrySet().stream()
+        .filter(e -> e.getKey().contains("model=\"digits\"")).map(Map.Entry::getValue)
+        .findFirst().orElseThrow(() -> new AssertionError(name + " missing:\n" + text));
   }
 }

@@ -232,28 +232,19 @@ class V2EndpointsTest {
     try (InferenceServer fresh = InferenceServer.start(TestModels.config(repo).build())) {
       TestClient c = new TestClient(fresh.url(), null);
       String before = new String(c.get("/metrics").body(), StandardCharsets.UTF_8);
-      String batches = "ke_inference_seconds_count{model=\"digits\",version=\"2\"}";
-      String infers = "ke_requests_total{endpoint=\"infer\",model=\"digits\",protocol=\"http\","
-          + "status=\"200\"}";
-      assertEquals(0.0, sample(before, batches), before);
-      assertEquals(0.0, sample(before, infers), before);
-      assertEquals(0.0, sample(before, "ke_request_latency_seconds_count{endpoint=\"infer\","
-          + "model=\"digits\",protocol=\"grpc\"}"), before);
+      String version2 = "{model=\"digits\",version=\"2\"}";
+      String httpOk = "{endpoint=\"infer\",model=\"digits\",protocol=\"http\",status=\"200\"}";
+      assertEquals(0.0, TestClient.samples(before, "ke_inference_seconds_count").get(version2),
+          before);
+      assertEquals(0.0, TestClient.samples(before, "ke_requests_total").get(httpOk), before);
+      assertEquals(0.0, TestClient.samples(before, "ke_request_latency_seconds_count")
+          .get("{endpoint=\"infer\",model=\"digits\",protocol=\"grpc\"}"), before);
       c.postJson("/v2/models/digits/infer", TestClient.inferJson(null, TestModels.images(1, 1)));
       String after = new String(c.get("/metrics").body(), StandardCharsets.UTF_8);
-      assertEquals(1.0, sample(after, batches), after);
-      assertEquals(1.0, sample(after, infers), after);
+      assertEquals(1.0, TestClient.samples(after, "ke_inference_seconds_count").get(version2),
+          after);
+      assertEquals(1.0, TestClient.samples(after, "ke_requests_total").get(httpOk), after);
     }
-  }
-
-  /** The value of the Prometheus sample {@code series}, NaN when it is absent. */
-  private static double sample(String scrape, String series) {
-    for (String line : scrape.split("\n")) {
-      if (line.startsWith(series + " ")) {
-        return Double.parseDouble(line.substring(series.length() + 1).trim());
-      }
-    }
-    return Double.NaN;
   }
 
   @Test

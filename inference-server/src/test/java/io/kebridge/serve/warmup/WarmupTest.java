@@ -39,11 +39,11 @@ class WarmupTest {
           java.nio.charset.StandardCharsets.UTF_8);
       // The infer series exist from the load on, at zero.
       assertTrue(metrics.contains("endpoint=\"infer\""), metrics);
-      for (String line : metrics.split("\n")) {
-        if (line.startsWith("ke_requests_total{") && line.contains("endpoint=\"infer\"")) {
-          assertEquals(0.0, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), line);
+      TestClient.samples(metrics, "ke_requests_total").forEach((labels, value) -> {
+        if (labels.contains("endpoint=\"infer\"")) {
+          assertEquals(0.0, value, labels);
         }
-      }
+      });
     }
   }
 
