@@ -218,11 +218,16 @@ public final class GenerationLoop {
    * loop.
    */
   public GenerationLoop checkpointEvery(Duration interval) {
+    checkpointInterval = checkedInterval(interval);
+    return this;
+  }
+
+  /** {@code interval}, refused when negative; the trainer checks its own setting with it. */
+  static Duration checkedInterval(Duration interval) {
     if (interval.isNegative()) {
       throw new IllegalArgumentException("the checkpoint interval must not be negative");
     }
-    checkpointInterval = interval;
-    return this;
+    return interval;
   }
 
   /** Asks the run to stop at the next step; safe from any thread. */

@@ -115,10 +115,7 @@ public final class KeTrainer {
 
   /** See {@link GenerationLoop#checkpointEvery}; returns this trainer. */
   public KeTrainer checkpointEvery(Duration interval) {
-    if (interval.isNegative()) {
-      throw new IllegalArgumentException("the checkpoint interval must not be negative");
-    }
-    checkpointInterval = interval;
+    checkpointInterval = GenerationLoop.checkedInterval(interval);
     return this;
   }
 
