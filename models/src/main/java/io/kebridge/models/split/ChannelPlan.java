@@ -4,6 +4,8 @@ import io.kebridge.models.ModelException;
 import io.kebridge.models.spec.Layer;
 import io.kebridge.models.spec.NetworkSpec;
 import io.kebridge.models.spec.ParamSpec;
+import io.kebridge.models.weights.Tensor;
+import io.kebridge.models.weights.Weights;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -183,6 +185,18 @@ public final class ChannelPlan {
       throw new ModelException("the network has no parameter named '" + param + "'");
     }
     return s.clone();
+  }
+
+  /**
+   * The slim network's share of {@code weights} (the plan's network's): every parameter sliced to
+   * its {@link #keptIndices}, in the network's parameter order.
+   */
+  public Weights cut(Weights weights) {
+    List<Tensor> out = new ArrayList<>();
+    for (ParamSpec p : groups.spec().params()) {
+      out.add(weights.get(p.name()).select(keptIndices(p.name())));
+    }
+    return Weights.of(out);
   }
 
   /**

@@ -2,17 +2,13 @@ package io.kebridge.prune.cut;
 
 import io.kebridge.models.ModelException;
 import io.kebridge.models.spec.NetworkSpec;
-import io.kebridge.models.spec.ParamSpec;
 import io.kebridge.models.split.ChannelPlan;
 import io.kebridge.models.split.KelsPlan;
 import io.kebridge.models.split.LlfPlan;
 import io.kebridge.models.split.SplitPlan;
 import io.kebridge.models.split.WelsPlan;
-import io.kebridge.models.weights.Tensor;
 import io.kebridge.models.weights.Weights;
 import io.kebridge.prune.PruneException;
-import java.util.ArrayList;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,11 +70,7 @@ public final class SlimPruner {
     checkWeights(spec, weights);
     checkCut(plan);
     NetworkSpec slimSpec = plan.slimSpec();
-    List<Tensor> out = new ArrayList<>();
-    for (ParamSpec p : spec.params()) {
-      out.add(weights.get(p.name()).select(plan.keptIndices(p.name())));
-    }
-    Weights slim = Weights.of(out);
+    Weights slim = plan.cut(weights);
     try {
       slim.checkMatches(slimSpec);
     } catch (ModelException e) {

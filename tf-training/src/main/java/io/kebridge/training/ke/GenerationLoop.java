@@ -18,7 +18,6 @@ import io.kebridge.models.run.RunDirectory;
 import io.kebridge.models.run.StoredNetwork;
 import io.kebridge.models.spec.ActivationShape;
 import io.kebridge.models.spec.NetworkSpec;
-import io.kebridge.models.spec.ParamSpec;
 import io.kebridge.models.split.ChannelPlan;
 import io.kebridge.models.split.KelsPlan;
 import io.kebridge.models.split.Mask;
@@ -26,7 +25,6 @@ import io.kebridge.models.split.SplitPlan;
 import io.kebridge.models.split.WelsPlan;
 import io.kebridge.models.transfer.Retarget;
 import io.kebridge.models.transfer.WeightTransfer;
-import io.kebridge.models.weights.Tensor;
 import io.kebridge.models.weights.WeightInit;
 import io.kebridge.models.ModelException;
 import io.kebridge.models.weights.Weights;
@@ -401,8 +399,7 @@ public final class GenerationLoop {
           + " train its own network with --arch " + KeConfig.SOURCE_ARCHITECTURE
           + ", or the architecture it was trained as");
     }
-    Weights start = slimPlan == null ? transfer.weights() : slice(transfer.weights(), slimPlan,
-        spec);
+    Weights start = slimPlan == null ? transfer.weights() : slimPlan.cut(transfer.weights());
     ModelCard card = source.card();
     ChannelStats norm = card != null && card.input().channels() == spec.input().shape()
         .channels() ? card.normalization() : null;
@@ -413,15 +410,6 @@ public final class GenerationLoop {
    * Dataset#adaptedTo}). */
   private static boolean convertible(int from, int to) {
     return from == to || from == 1 && to == 3 || from == 3 && to == 1;
-  }
-
-  /** The slim network's share of {@code weights}: every tensor cut to the plan's kept channels. */
-  private static Weights slice(Weights weights, ChannelPlan plan, NetworkSpec slim) {
-    List<Tensor> out = new ArrayList<>();
-    for (ParamSpec p : slim.params()) {
-      out.add(weights.get(p.name()).select(plan.keptIndices(p.name())));
-    }
-    return Weights.of(out);
   }
 
   private TrainingState parseState(Checkpoints.Checkpoint from) {
