@@ -1,5 +1,6 @@
 package io.kebridge.cli;
 
+import io.kebridge.models.card.SourceFile;
 import io.kebridge.models.run.GenerationRecord;
 import io.kebridge.training.ke.TrainingListener;
 import io.kebridge.training.results.EpochMetrics;
@@ -48,8 +49,8 @@ final class TrainProgress implements TrainingListener {
 
   @Override
   public void onInit(String run, InitRecord init) {
-    out.printf(Locale.ROOT, "%s starts from %s (sha256 %s...): %d of %d tensors loaded%s%n", run,
-        init.source(), init.sha256().substring(0, 12), init.loaded(), init.tensors(),
+    out.printf(Locale.ROOT, "%s starts from %s: %d of %d tensors loaded%s%n", run,
+        new SourceFile(init.source(), init.sha256()).describe(), init.loaded(), init.tensors(),
         init.fresh().isEmpty() ? "" : "; fresh: " + shortList(init.fresh()));
     out.printf(Locale.ROOT, "%s before training: dense %s, slim %s (%d test images, network"
         + " input %s%s)%n", run, pct(init.denseAccuracy()), pct(init.slimAccuracy()),

@@ -110,7 +110,7 @@ public record InitSource(String path, int generation, String file, String sha256
     if (resolved() && !actual.sha256().equals(sha256)) {
       throw new TrainingException("--init-from " + path + ": " + actual.name() + " has sha256 "
           + actual.shortHash() + "..., the run was configured with " + file + " at sha256 "
-          + sha256.substring(0, 12) + "...; its weights changed, so the run would not start"
+          + source().shortHash() + "...; its weights changed, so the run would not start"
           + " from what it recorded");
     }
   }
