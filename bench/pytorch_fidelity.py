@@ -15,8 +15,10 @@ the KE reference, it evaluates the test split once per generation: the dense net
 slim network (the fit hypothesis sliced out, a network of width 8).
 
 Needs the Debian package dataset-fashion-mnist (/usr/share/datasets/fashion-mnist) and torch.
-On a shared machine run it with OMP_WAIT_POLICY=PASSIVE: PyTorch's spinning OpenMP threads were
-2.9x slower per step without it when other processes held the cores (81 vs 232 images/s).
+On an idle machine run it as it is: PyTorch's default OpenMP threads spin while they wait, which
+made a step 1.2x to 1.5x faster here than OMP_WAIT_POLICY=PASSIVE (361 to 448 against 305
+images/s). When other processes hold the cores run it with OMP_WAIT_POLICY=PASSIVE: the spinning
+threads were then 2.9x slower per step (81 against 232 images/s).
 
 Usage: python3 bench/pytorch_fidelity.py [--threads 2] [--seeds 1,2,3] [--generations 5]
                                          [--epochs 40] [--json results.json]

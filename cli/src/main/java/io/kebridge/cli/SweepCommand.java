@@ -74,9 +74,10 @@ public final class SweepCommand implements Callable<Integer> {
   @Mixin(name = "training") TrainingOptions training;
 
   @Option(names = "--parallel", paramLabel = "N",
-      description = "Runs at once (default: what finished soonest when measured: the cores "
-          + "divided by two, so one at a time on 2 cores, two TensorFlow threads each; see the "
-          + "README). Threads per run are the cores divided by N unless --threads is given.")
+      description = "Runs at once (default: what finished soonest when measured: one per core,"
+          + " one TensorFlow thread each, no more than there are runs; see the README). Threads"
+          + " per run are the cores divided by N unless --threads is given. Runs start longest"
+          + " first: KE, then the long controls, then slim-from-scratch.")
   Integer parallel;
 
   @Option(names = "--emit", split = ",", paramLabel = "KIND",
@@ -206,7 +207,8 @@ public final class SweepCommand implements Callable<Integer> {
         ? baselines.stream().map(Baseline::parse).toList() : base.baselines();
     int threads = training.threads != null ? training.threads
         : parallel != null ? Math.max(1, SweepLauncher.cores() / parallel)
-        : SweepLauncher.defaultThreads();
+        : SweepLauncher.defaultThreads(
+            new SweepSpec(base.toBuilder().threads(0).build(), s, sp, bl, 0).rows().size());
     SweepPlan plan = SweepPlan.of(new SweepSpec(base.toBuilder().threads(0).build(), s, sp, bl,
         threads));
     if (SweepPlan.exists(out)) {

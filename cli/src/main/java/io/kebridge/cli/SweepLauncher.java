@@ -61,24 +61,53 @@ final class SweepLauncher {
   }
 
   /**
-   * TensorFlow threads a run gets by default: two (or every core, on a one-core machine). Measured
-   * on the 2-core machine with the fidelity setting (see the README): one run at a time with two
-   * threads finished the sweep in about half the time of two runs at once with one thread each.
+   * TensorFlow threads a run of a sweep of {@code rows} runs gets by default: the cores divided
+   * by the runs that fit at once (one run per core, no more than there are runs or than memory
+   * holds), so one thread each when there are at least as many runs as cores. Measured on the
+   * 2-core machine with the fidelity setting (see docs/bench.md): two one-thread runs at once
+   * train 1.2x to 1.4x the images per second of one two-thread run, and evaluate as fast.
    */
-  static int defaultThreads() {
-    return Math.min(2, cores());
+  static int defaultThreads(int rows) {
+    int atOnce = (int) Math.max(1, Math.min(Math.min(cores(), rows), runsByMemory()));
+    return Math.max(1, cores() / atOnce);
   }
 
   /**
    * The default number of runs at once for {@code rows} runs of {@code threadsPerRun} threads:
-   * the cores divided by the threads (one at a time on 2 cores with the default two), no more
-   * runs than there are, and at most one per 1.5 GB of memory (a run's JVM with TensorFlow takes
-   * about 0.5 to 1 GB).
+   * the cores divided by the threads, no more runs than there are, and at most one per 1.5 GB of
+   * memory (a run's JVM with TensorFlow takes about 0.5 to 1 GB).
    */
   static int defaultParallel(int rows, int threadsPerRun) {
-    long byMemory = Math.max(1, SweepCommand.physicalMemory() / (1536L << 20));
     int byCores = Math.max(1, cores() / Math.max(1, threadsPerRun));
-    return (int) Math.max(1, Math.min(Math.min(byCores, rows), byMemory));
+    return (int) Math.max(1, Math.min(Math.min(byCores, rows), runsByMemory()));
+  }
+
+  private static long runsByMemory() {
+    return Math.max(1, SweepCommand.physicalMemory() / (1536L << 20));
+  }
+
+  /**
+   * The order runs are started in: the longest first, so that the last ones to start, while
+   * other slots may already be idle, are the shortest. Every run trains the same number of
+   * epochs; KE also evaluates after every generation and the slim control trains the smaller
+   * network, so KE runs go first, then the long controls, then slim-from-scratch; plan order
+   * within each kind.
+   */
+  static List<PlanRow> launchOrder(List<PlanRow> rows) {
+    List<PlanRow> order = new ArrayList<>(rows);
+    order.sort(java.util.Comparator.comparingInt(SweepLauncher::weightRank)
+        .thenComparingInt(PlanRow::index));
+    return order;
+  }
+
+  private static int weightRank(PlanRow row) {
+    if (row.baseline() == null) {
+      return 0;
+    }
+    return switch (row.baseline()) {
+      case LONG -> 1;
+      case SLIM_SCRATCH -> 2;
+    };
   }
 
   Outcome run() {
@@ -114,7 +143,7 @@ final class SweepLauncher {
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       List<Future<?>> futures = new ArrayList<>();
-      for (PlanRow row : todo) {
+      for (PlanRow row : launchOrder(todo)) {
         futures.add(pool.submit(() -> {
           if (!stopping && !launch(row)) {
             failed.add(String.format(Locale.ROOT, "%03d", row.index()));
