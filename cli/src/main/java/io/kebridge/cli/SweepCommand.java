@@ -205,12 +205,11 @@ public final class SweepCommand implements Callable<Integer> {
         : List.of(base.split());
     List<Baseline> bl = baselines != null
         ? baselines.stream().map(Baseline::parse).toList() : base.baselines();
+    KeConfig unthreaded = base.toBuilder().threads(0).build();
     int threads = training.threads != null ? training.threads
         : parallel != null ? Math.max(1, SweepLauncher.cores() / parallel)
-        : SweepLauncher.defaultThreads(
-            new SweepSpec(base.toBuilder().threads(0).build(), s, sp, bl, 0).rows().size());
-    SweepPlan plan = SweepPlan.of(new SweepSpec(base.toBuilder().threads(0).build(), s, sp, bl,
-        threads));
+        : SweepLauncher.defaultThreads(new SweepSpec(unthreaded, s, sp, bl, 0).rows().size());
+    SweepPlan plan = SweepPlan.of(new SweepSpec(unthreaded, s, sp, bl, threads));
     if (SweepPlan.exists(out)) {
       SweepPlan existing = SweepPlan.read(out);
       String diff = differences(existing, plan);

@@ -68,8 +68,7 @@ final class SweepLauncher {
    * train 1.2x to 1.4x the images per second of one two-thread run, and evaluate as fast.
    */
   static int defaultThreads(int rows) {
-    int atOnce = (int) Math.max(1, Math.min(Math.min(cores(), rows), runsByMemory()));
-    return Math.max(1, cores() / atOnce);
+    return Math.max(1, cores() / defaultParallel(rows, 1));
   }
 
   /**
@@ -78,12 +77,9 @@ final class SweepLauncher {
    * memory (a run's JVM with TensorFlow takes about 0.5 to 1 GB).
    */
   static int defaultParallel(int rows, int threadsPerRun) {
+    long byMemory = Math.max(1, SweepCommand.physicalMemory() / (1536L << 20));
     int byCores = Math.max(1, cores() / Math.max(1, threadsPerRun));
-    return (int) Math.max(1, Math.min(Math.min(byCores, rows), runsByMemory()));
-  }
-
-  private static long runsByMemory() {
-    return Math.max(1, SweepCommand.physicalMemory() / (1536L << 20));
+    return (int) Math.max(1, Math.min(Math.min(byCores, rows), byMemory));
   }
 
   /**
